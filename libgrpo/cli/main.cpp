@@ -1,0 +1,63 @@
+// grpo: libgrpo's command-line program. Each subcommand is a small function;
+// main() parses, dispatches, and turns errors into a message and an exit code.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "libgrpo/config.h"
+#include "libgrpo/error.h"
+#include "libgrpo/recipe.h"
+#include "libgrpo/version.h"
+
+namespace {
+
+struct ConfigCheckArgs {
+  std::string recipe;
+  std::vector<std::string> overrides;
+};
+
+// grpo config RECIPE.yaml [--set key=value ...]: validate, print the resolved recipe.
+int run_config(const ConfigCheckArgs& args) {
+  auto recipe = grpo::config::load_yaml_file<grpo::Recipe>(args.recipe, args.overrides);
+  std::cout << grpo::config::to_yaml(recipe);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"grpo: group-relative policy optimisation for language models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("libgrpo ") + LIBGRPO_VERSION);
+
+  ConfigCheckArgs config_args;
+  auto* config = app.add_subcommand("config", "Check a recipe and print it with every default filled in");
+  config->add_option("recipe", config_args.recipe, "Recipe YAML file")->required();
+  config->add_option("--set", config_args.overrides, "Override a key: --set loss.beta=0.04 (repeatable)");
+
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      std::cerr << "grpo: unknown command '" << argv[1] << "'; see grpo --help\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*config) return run_config(config_args);
+  } catch (const grpo::Error& e) {
+    std::cerr << "grpo: error: " << e.message() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "grpo: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

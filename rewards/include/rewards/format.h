@@ -1,0 +1,34 @@
+// R1's format reward: is the completion "<think>reasoning</think><answer>answer</answer>"?
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "rewards/reward.h"
+
+namespace grpo::rewards {
+
+struct FormatOptions {
+  // strict: exactly "<think>\n...\n</think>\n<answer>\n...\n</answer>", nothing
+  //         before or after (the layout R1's template asks for);
+  // lenient: "<think>...</think>", optional whitespace, "<answer>...</answer>",
+  //         optional surrounding whitespace.
+  // Either way each tag appears exactly once.
+  bool strict = false;
+};
+
+// True when `completion` has the format; see FormatOptions.
+bool has_r1_format(std::string_view completion, const FormatOptions& options = {});
+
+// 1.0 when has_r1_format(), else 0.0. Name: "format".
+class FormatReward final : public RewardFunction {
+ public:
+  explicit FormatReward(FormatOptions options = {}) : options_(options) {}
+  std::string name() const override { return "format"; }
+  double score(const Sample& sample) const override;
+
+ private:
+  FormatOptions options_;
+};
+
+}  // namespace grpo::rewards

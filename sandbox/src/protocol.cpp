@@ -1,0 +1,118 @@
+#include "sandbox/protocol.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "libgrpo/error.h"
+
+namespace grpo::sandbox {
+
+using nlohmann::json;
+
+Limits Limits::ceiling() {
+  return Limits{.cpu_ms = 120'000, .wall_ms = 300'000, .memory_mb = 8'192, .output_kb = 65'536,
+                .processes = 256};
+}
+
+namespace {
+
+constexpr size_t kMaxCodeBytes = 1 << 20;   // 1 MiB of source
+constexpr size_t kMaxStdinBytes = 16 << 20; // 16 MiB per stdin
+constexpr size_t kMaxTests = 1'000;
+
+std::string get_string(const json& obj, const char* key, std::string_view where, size_t max_bytes,
+                       bool required) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    GRPO_CHECK(!required, where, key, ": missing (a string is required)");
+    return {};
+  }
+  GRPO_CHECK(it->is_string(), where, key, ": expected a string, got ", it->type_name());
+  const auto& s = it->get_ref<const std::string&>();
+  GRPO_CHECK(s.size() <= max_bytes, where, key, ": ", s.size(), " bytes is over the limit of ", max_bytes);
+  return s;
+}
+
+void read_limit(const json& limits, const char* key, int64_t& value, int64_t ceiling) {
+  auto it = limits.find(key);
+  if (it == limits.end()) return;
+  GRPO_CHECK(it->is_number_integer(), "limits.", key, ": expected an integer, got ", it->dump());
+  int64_t v = it->get<int64_t>();
+  GRPO_CHECK(v >= 1 && v <= ceiling, "limits.", key, ": ", v, " is out of range [1, ", ceiling, "]");
+  value = v;
+}
+
+void check_known_keys(const json& obj, std::string_view where, std::initializer_list<const char*> known) {
+  for (const auto& [key, _] : obj.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    GRPO_CHECK(ok, where, key, ": unknown field");
+  }
+}
+
+Test parse_test(const json& t, size_t index) {
+  std::string where = fmt::format("tests[{}].", index);
+  GRPO_CHECK(t.is_object(), "tests[", index, "]: expected an object");
+  check_known_keys(t, where, {"stdin", "expected_stdout", "call", "expected"});
+  Test test;
+  test.stdin_text = get_string(t, "stdin", where, kMaxStdinBytes, false);
+  if (t.contains("expected_stdout"))
+    test.expected_stdout = get_string(t, "expected_stdout", where, kMaxStdinBytes, true);
+  if (t.contains("call")) test.call = get_string(t, "call", where, kMaxCodeBytes, true);
+  if (t.contains("expected")) test.expected = t.at("expected").dump();
+  GRPO_CHECK(test.expected_stdout.has_value() != test.call.has_value(), where,
+             " a test has either expected_stdout, or call and expected");
+  GRPO_CHECK(test.call.has_value() == test.expected.has_value(), where,
+             " call and expected go together");
+  return test;
+}
+
+}  // namespace
+
+RunRequest parse_run_request(std::string_view text) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  GRPO_CHECK(!body.is_discarded(), "the body is not valid JSON");
+  GRPO_CHECK(body.is_object(), "the body must be a JSON object, got ", body.type_name());
+  check_known_keys(body, "", {"language", "code", "stdin", "tests", "limits"});
+
+  RunRequest request;
+  request.language = get_string(body, "language", "", 64, true);
+  request.code = get_string(body, "code", "", kMaxCodeBytes, true);
+  request.stdin_text = get_string(body, "stdin", "", kMaxStdinBytes, false);
+  if (auto it = body.find("tests"); it != body.end()) {
+    GRPO_CHECK(it->is_array(), "tests: expected a list, got ", it->type_name());
+    GRPO_CHECK(it->size() <= kMaxTests, "tests: ", it->size(), " tests is over the limit of ", kMaxTests);
+    for (size_t i = 0; i < it->size(); ++i) request.tests.push_back(parse_test((*it)[i], i));
+  }
+  if (auto it = body.find("limits"); it != body.end()) {
+    GRPO_CHECK(it->is_object(), "limits: expected an object, got ", it->type_name());
+    check_known_keys(*it, "limits.", {"cpu_ms", "wall_ms", "memory_mb", "output_kb", "processes"});
+    Limits ceiling = Limits::ceiling();
+    read_limit(*it, "cpu_ms", request.limits.cpu_ms, ceiling.cpu_ms);
+    read_limit(*it, "wall_ms", request.limits.wall_ms, ceiling.wall_ms);
+    read_limit(*it, "memory_mb", request.limits.memory_mb, ceiling.memory_mb);
+    read_limit(*it, "output_kb", request.limits.output_kb, ceiling.output_kb);
+    read_limit(*it, "processes", request.limits.processes, ceiling.processes);
+  }
+  return request;
+}
+
+std::string to_json(const RunRequest& r) {
+  json tests = json::array();
+  for (const Test& t : r.tests) {
+    json j = {{"stdin", t.stdin_text}};
+    if (t.expected_stdout) j["expected_stdout"] = *t.expected_stdout;
+    if (t.call) j["call"] = *t.call;
+    if (t.expected) j["expected"] = json::parse(*t.expected);
+    tests.push_back(std::move(j));
+  }
+  json limits = {{"cpu_ms", r.limits.cpu_ms},       {"wall_ms", r.limits.wall_ms},
+                 {"memory_mb", r.limits.memory_mb}, {"output_kb", r.limits.output_kb},
+                 {"processes", r.limits.processes}};
+  return json{{"language", r.language}, {"code", r.code}, {"stdin", r.stdin_text},
+              {"tests", tests},         {"limits", limits}}
+      .dump();
+}
+
+}  // namespace grpo::sandbox
