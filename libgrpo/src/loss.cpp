@@ -242,7 +242,8 @@ SamplerWeights sampler_importance_weights(const Tensor& old_logps, const Tensor&
 Tensor high_entropy_mask(const Tensor& entropies, const Tensor& mask, double quantile) {
   torch::NoGradGuard no_grad;
   Tensor real = mask.to(torch::kBool);
-  Tensor values = entropies.detach().masked_select(real).to(entropies.scalar_type());
+  // The threshold in float32, as TRL computes it, so ties at the threshold fall the same way.
+  Tensor values = entropies.detach().masked_select(real).to(torch::kFloat32);
   if (values.numel() == 0) return torch::zeros_like(real);
   // Keep the top `quantile` fraction: entropy >= the (1 - quantile) quantile.
   Tensor threshold = torch::quantile(values, 1.0 - quantile);

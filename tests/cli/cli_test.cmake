@@ -24,3 +24,7 @@ expect(good-recipe 0 "seed: 7" "^$" config ${DATA}/recipes/minimal.yaml --set ru
 expect(unknown-key 1 "^$" "grpo: error: .*minimal_typo.yaml:3:3: run.sed: unknown key \\(did you mean 'seed'\\?\\)"
        config ${DATA}/recipes/minimal_typo.yaml)
 expect(missing-file 1 "^$" "grpo: error: /nonexistent.yaml: cannot open file" config /nonexistent.yaml)
+expect(objective-recipe 0 "aggregation: dapo.*clip_eps_high: 0.28" "^$"
+       config ${RECIPES}/objective_defaults.yaml --set loss.clip_eps_high=0.28)
+expect(out-of-range 1 "^$" "--set loss.clip_eps_low=1.5: loss.clip_eps_low: 1.5 is out of range \\[0, 1\\]"
+       config ${RECIPES}/objective_defaults.yaml --set loss.clip_eps_low=1.5)

@@ -56,6 +56,9 @@ From the repository root::
     .venv/bin/python tests/golden/make_trl_fixtures.py            # writes tests/golden/trl_fixtures.json
     .venv/bin/python tests/golden/make_trl_fixtures.py --trace    # also print the trainer attributes TRL read
 
+TRL's own "All reward functions returned None ..." warnings on stderr are expected (the
+float32 advantage cases contain an unscorable row on purpose).
+
 The script first makes sure ``trl==1.16.0`` is importable in the interpreter that runs it
 (``pip install trl==1.16.0`` and re-exec otherwise).  It runs on CPU only, in a second or
 two, and its output is deterministic (fixed numpy seed, CPU torch).  If TRL is upgraded,

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "libgrpo/advantages.h"
 #include "libgrpo/config.h"
+#include "libgrpo/loss.h"
 
 namespace grpo {
 
@@ -22,11 +24,15 @@ inline void describe(config::Visitor& v, RunOptions& o) {
 struct Recipe {
   std::string name = "unnamed";
   RunOptions run;
+  AdvantageOptions advantages;
+  LossOptions loss;
 };
 
 inline void describe(config::Visitor& v, Recipe& r) {
   v.field("name", r.name);
   v.section("run", r.run);
+  v.section("advantages", r.advantages);
+  v.section("loss", r.loss);
 }
 
 }  // namespace grpo
