@@ -86,20 +86,13 @@ Advantages compute_advantages(const torch::Tensor& rewards, const AdvantageOptio
     torch::Tensor group_std = nanstd(total, 1, true).expand({B, G});
     torch::Tensor batch_std = nanstd(total).expand({B, G});
     std_for_zero = options.scale == RewardScale::batch ? batch_std : group_std;
-    switch (options.estimator) {
-      case AdvantageEstimator::grpo:
-        advantages = total - group_mean(total);
-        break;
-      case AdvantageEstimator::rloo: {
-        // Baseline for i: mean of the other scorable members, (sum - r_i) / (n - 1).
-        torch::Tensor n = scorable.sum(1, true).to(r.scalar_type());
-        torch::Tensor sum = torch::nansum(total, 1, true);
-        advantages = torch::where(n > 1, total - (sum - total) / (n - 1), nan);
-        break;
-      }
-      case AdvantageEstimator::reinforce_pp:
-        advantages = total - group_mean(total);
-        break;
+    if (options.estimator == AdvantageEstimator::rloo) {
+      // Baseline for i: mean of the other scorable members, (sum - r_i) / (n - 1).
+      torch::Tensor n = scorable.sum(1, true).to(r.scalar_type());
+      torch::Tensor sum = torch::nansum(total, 1, true);
+      advantages = torch::where(n > 1, total - (sum - total) / (n - 1), nan);
+    } else {  // grpo and reinforce_pp both centre on the group mean
+      advantages = total - group_mean(total);
     }
     if (options.estimator == AdvantageEstimator::reinforce_pp) {
       advantages = whiten(advantages, options.eps);
