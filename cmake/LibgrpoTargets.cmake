@@ -40,6 +40,11 @@ function(libgrpo_library name)
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${name} PUBLIC ${arg_DEPS} PRIVATE ${arg_PRIVATE_DEPS})
+  # libtorch.so exports its own copy of std::filesystem (some of it broken:
+  # remove_all jumps to address 0). Naming libstdc++ first on the link line puts it
+  # ahead of libtorch in symbol lookup, for us and for programs that link us.
+  target_link_options(${name} BEFORE PUBLIC
+    "SHELL:-Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state")
   libgrpo_use_pch(${name})
   install(TARGETS ${name} EXPORT libgrpoTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
