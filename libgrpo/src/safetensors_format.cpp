@@ -138,6 +138,8 @@ Header parse_header(const uint8_t* data, size_t available, uint64_t file_size) {
     // e.byte counts from 1 within the header.
     GRPO_FAIL("safetensors: header is not valid JSON near byte ", 8 + (e.byte > 0 ? e.byte - 1 : 0), ": ",
               e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    GRPO_FAIL("safetensors: header is not valid JSON: ", e.what());
   }
   GRPO_CHECK(root.is_object(), "safetensors: header is not a JSON object");
 
