@@ -10,6 +10,7 @@
 #include "libgrpo/error.h"
 #include "libgrpo/recipe.h"
 #include "libgrpo/version.h"
+#include "tokenize.h"
 
 namespace {
 
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   config->add_option("recipe", config_args.recipe, "Recipe YAML file")->required();
   config->add_option("--set", config_args.overrides, "Override a key: --set loss.beta=0.04 (repeatable)");
 
+  grpo::cli::TokenizeArgs tokenize_args;
+  auto* tokenize = grpo::cli::add_tokenize_command(app, tokenize_args);
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*config) return run_config(config_args);
+    if (*tokenize) return grpo::cli::run_tokenize(tokenize_args, std::cin, std::cout);
   } catch (const grpo::Error& e) {
     std::cerr << "grpo: error: " << e.message() << "\n";
     return 1;
