@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "commands.h"
 #include "libgrpo/config.h"
 #include "libgrpo/error.h"
 #include "libgrpo/recipe.h"
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   config->add_option("recipe", config_args.recipe, "Recipe YAML file")->required();
   config->add_option("--set", config_args.overrides, "Override a key: --set loss.beta=0.04 (repeatable)");
 
+  grpo::cli::RewardMathArgs reward_math_args;
+  auto* reward = grpo::cli::add_reward_command(app, reward_math_args);
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*config) return run_config(config_args);
+    if (*reward) return grpo::cli::run_reward_math(reward_math_args, std::cin, std::cout, std::cerr);
   } catch (const grpo::Error& e) {
     std::cerr << "grpo: error: " << e.message() << "\n";
     return 1;
