@@ -16,8 +16,8 @@ struct Sample {
   std::string prompt;
   std::string completion;
   std::map<std::string, std::string> fields;
-  // Length of the completion in tokens, for length-based rewards; -1 when
-  // unknown (those rewards then fall back to bytes, see length.h).
+  // Length of the completion in tokens, for length-based rewards (length.h);
+  // -1 when unknown.
   int64_t completion_tokens = -1;
 };
 
