@@ -221,9 +221,11 @@ bool Comparer::scalars(Ref g, Ref p) {
   // 50% answers both "50" and "0.5".
   if (p.kind() == Kind::percent) return values(g, p) || values(g, p.kid(0));
   if (g.kind() == Kind::percent) return values(g, p) || values(g.kid(0), p);
+  // Words and names ("Monday", "\text{even}", "A" vs "(A)"); a product of
+  // letters (xy) is only read as a word against a word.
   std::string gn, pn;
-  if (is_symbol_like(g, &gn) && is_symbol_like(p, &pn) && (gn.size() > 1 || pn.size() > 1))
-    return lower(gn) == lower(pn);  // words and names: "Monday", "\text{even}"
+  auto is_word = [](Ref r) { return r.kind() == Kind::symbol && r.node().text.size() > 1; };
+  if ((is_word(g) || is_word(p)) && is_symbol_like(g, &gn) && is_symbol_like(p, &pn)) return lower(gn) == lower(pn);
   return values(g, p);
 }
 

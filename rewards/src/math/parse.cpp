@@ -186,6 +186,10 @@ int32_t Parser::parse_term() {
 int32_t Parser::implicit_factor(int32_t left) {
   bool frac_next = at_cmd("frac");
   int32_t right = parse_power();
+  // 33\frac{1}{3}\% is (33 + 1/3)%.
+  bool percent = out_.at(right).kind == Kind::percent;
+  if (percent) right = out_.at(right).kids[0];
+  auto wrap = [&](int32_t id) { return percent ? node(Kind::percent, {id}) : id; };
   if (frac_next) {
     const Node& l = out_.at(left);
     bool negative = l.kind == Kind::neg;
@@ -199,10 +203,11 @@ int32_t Parser::implicit_factor(int32_t left) {
       bool proper = a.size() < b.size() || (a.size() == b.size() && a < b);
       if (proper) {
         int32_t sum = node(Kind::add, {negative ? l.kids[0] : left, right});
-        return negative ? node(Kind::neg, {sum}) : sum;
+        return wrap(negative ? node(Kind::neg, {sum}) : sum);
       }
     }
   }
+  right = wrap(right);
   if (out_.at(left).kind == Kind::mul) {
     out_.nodes[static_cast<size_t>(left)].kids.push_back(right);
     return left;
@@ -236,6 +241,7 @@ int32_t Parser::parse_exponent() {
     next();
     int32_t e = parse_list("}");
     expect_op("}");
+    if (out_.at(e).kind == Kind::list && out_.at(e).kids.empty()) throw ParseError{};
     return e;
   }
   return parse_unary();

@@ -151,7 +151,9 @@ int32_t Parser::parse_word() {
   if (!is_ascii_letters(w)) return leaf(Kind::symbol, w);
   if (w == "e" || w == "i") return leaf(Kind::constant, w);
   if (w.size() == 1) return leaf(Kind::symbol, w);
-  // "xy" is the product x*y (a word answer was taken whole by whole_text()).
+  // "xy" is the product x*y (a word answer was taken whole by whole_text()); a
+  // longer word inside math is prose ("nine, as shown above"), not an answer.
+  if (w.size() > 3) throw ParseError{};
   std::vector<int32_t> letters;
   for (char c : w) letters.push_back(leaf(Kind::symbol, std::string(1, c)));
   return node(Kind::mul, std::move(letters));
@@ -236,6 +238,7 @@ int32_t Parser::parse_arg() {
     next();
     int32_t inner = parse_list("}");
     expect_op("}");
+    if (out_.at(inner).kind == Kind::list && out_.at(inner).kids.empty()) throw ParseError{};  // \frac{}{}
     return inner;
   }
   Token& t = toks_[std::min(pos_, toks_.size() - 1)];
