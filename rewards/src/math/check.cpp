@@ -55,6 +55,7 @@ MathCheck run_check(std::string_view gold, const std::vector<ExtractedAnswer>& c
                     const MathOptions& options, Budget& budget) {
   MathCheck result;
   try {
+    budget.poll();  // a check that is cancelled or late before it starts does no work
     Expr gold_expr, pred_expr;
     if (!parse_reference(gold, gold_expr, budget)) {
       result.reason = MathReason::unparsable_gold;

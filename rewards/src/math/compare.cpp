@@ -273,6 +273,7 @@ bool Comparer::numeric_close(Ref g, Ref p, long double rel_tol) {
     if (std::abs(*a - *b) > rel_tol * scale + 1e-15L) return false;
     ++agreed;
   }
+  if (agreed == 0) too_large_ = true;  // undefined everywhere we looked: unknown, not "different"
   return agreed > 0;
 }
 

@@ -134,7 +134,6 @@ int32_t Parser::parse_relation() {
 }
 
 int32_t Parser::parse_sum() {
-  DepthGuard guard(*this);
   std::vector<int32_t> terms;
   auto finish = [&] { return terms.size() == 1 ? terms[0] : node(Kind::add, terms); };
   bool leading_pm = at_cmd("pm") || at_cmd("mp");
@@ -163,7 +162,6 @@ int32_t Parser::parse_sum() {
 }
 
 int32_t Parser::parse_term() {
-  DepthGuard guard(*this);
   int32_t left = parse_unary();
   while (true) {
     if (at_op("*") || at_cmd("times")) {
@@ -216,20 +214,16 @@ int32_t Parser::implicit_factor(int32_t left) {
 }
 
 int32_t Parser::parse_unary() {
-  DepthGuard guard(*this);
-  if (at_op("-")) {
-    next();
-    return node(Kind::neg, {parse_unary()});
-  }
-  if (at_op("+")) {
-    next();
-    return parse_unary();
+  if (at_op("-") || at_op("+")) {
+    DepthGuard guard(*this);  // - - - - 1
+    bool minus = next().text == "-";
+    int32_t operand = parse_unary();
+    return minus ? node(Kind::neg, {operand}) : operand;
   }
   return parse_power();
 }
 
 int32_t Parser::parse_power() {
-  DepthGuard guard(*this);
   int32_t base = parse_postfix(parse_primary());
   if (!at_op("^")) return base;
   next();
@@ -237,6 +231,7 @@ int32_t Parser::parse_power() {
 }
 
 int32_t Parser::parse_exponent() {
+  DepthGuard guard(*this);  // 2^{2^{2^...}}
   if (at_op("{")) {
     next();
     int32_t e = parse_list("}");
@@ -293,7 +288,6 @@ int32_t Parser::parse_postfix(int32_t base) {
 
 // After an opening bracket: the container its contents and closer make.
 int32_t Parser::parse_bracket(std::string_view open) {
-  DepthGuard guard(*this);
   std::string_view closer = open == "(" ? ")" : open == "[" ? "]" : open == "{" ? "}" : "\\}";
   bool interval_ok = open == "(" || open == "[";
   int32_t inner = parse_list(interval_ok ? "" : closer);

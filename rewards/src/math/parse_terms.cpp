@@ -114,7 +114,6 @@ int32_t Parser::whole_text() {
 }
 
 int32_t Parser::parse_primary() {
-  DepthGuard guard(*this);
   const Token& t = peek();
   switch (t.kind) {
     case Tok::num: {
@@ -132,6 +131,7 @@ int32_t Parser::parse_primary() {
       std::string open = next().text;
       if (open == "(" || open == "[" || open == "{" || open == "\\{") return parse_bracket(open);
       if (open == "|") {
+        DepthGuard guard(*this);  // ||||x||||
         int32_t inner = parse_sum();
         expect_op("|");
         return node(Kind::func, {inner}, "abs");

@@ -65,7 +65,9 @@ class Parser {
   int depth_ = 0;
 };
 
-// Counts nesting; past MathLimits::max_depth the answer is too large.
+// Counts nesting where the grammar recurses (lists in brackets and groups,
+// signs, exponents, arguments, functions, matrices, |..|); past
+// MathLimits::max_depth the answer is too large.
 struct DepthGuard {
   explicit DepthGuard(Parser& p) : p_(p) {
     if (++p_.depth_ > p_.budget_.limits().max_depth) too_large();
