@@ -2,7 +2,7 @@
 // equation that uses each given number exactly once.
 //
 //   numbers 3 5 7 2, target 24: "<answer>(7 - 3) * (5 + 2) - 4</answer>" is wrong
-//   (4 is not given), "<answer>(7 - 5 + 2) * 3 * 2</answer>" is right.
+//   (4 is not given), "<answer>3 * 7 + 5 - 2</answer>" is right.
 #pragma once
 
 #include <optional>
