@@ -16,7 +16,7 @@ const std::vector<MathCaseGroup>& math_case_groups() {
           {"2", "\\sqrt{4}", true}, {"3", "\\sqrt[3]{27}", true}, {"120", "5!", true}, {"10", "\\binom{5}{2}", true},
           {"10", "\\dbinom{5}{2}", true}, {"1024", "2^{10}", true}, {"1024", "2^10", true}, {"8", "2^3", true},
           {"4", "|-4|", true}, {"3", "\\lfloor 3.7 \\rfloor", true}, {"4", "\\lceil 3.2 \\rceil", true},
-          {"6", "\\gcd(12, 18)", true}, {"36", "\\operatorname{lcm}(12, 18)", false},  // lcm via \operatorname is text
+          {"6", "\\gcd(12, 18)", true}, {"36", "\\operatorname{lcm}(12, 18)", true},
           {"2", "\\log_2 4", true}, {"2", "\\log 100", true}, {"3", "\\log_{2}8", true}, {"7", "3 + 4", true},
           {"12", "3 \\times 4", true}, {"12", "3 \\cdot 4", true}, {"2", "6 \\div 3", true}, {"-1", "2 - 3", true},
       }},
@@ -151,7 +151,7 @@ const std::vector<MathCaseGroup>& math_case_groups() {
           {"12", "21", false}, {"100", "1000", false}, {"0.5", "0.05", false}, {"1/2", "2", false}, {"-1", "1", false},
           {"\\frac{3}{4}", "\\frac{4}{3}", false}, {"2^{10}", "10^2", false}, {"\\sqrt{2}", "2", false},
           {"\\sqrt{2}", "\\sqrt{3}", false}, {"2\\pi", "\\pi", false}, {"x^2", "2x", false}, {"(1,2)", "(1,2,3)", false},
-          {"\\{1,2\\}", "\\{1,2,2\\}", false}, {"3.14159", "3.1416", false}, {"1000000", "1000001", false},
+          {"\\{1,2\\}", "\\{1,2,2\\}", true}, {"1, 2", "1, 2, 2", false}, {"3.14159", "3.1416", false}, {"1000000", "1000001", false},
           {"1.5", "1.50001", false}, {"\\frac{1}{3}", "0.3", false}, {"25\\%", "0.4", false}, {"x+1", "x-1", false},
           {"5 \\text{ cm}", "50", false}, {"\\frac{\\pi}{2}", "\\frac{\\pi}{3}", false}, {"e", "2.7", false},
           {"10", "10^{10}", false}, {"\\infty", "-\\infty", false}, {"6", "3!", true},

@@ -202,16 +202,29 @@ bool Comparer::ordered(Ref g, Ref p) {
 // Each gold element matched to its own pred element. Greedy is enough: the
 // rules are (close to) an equivalence relation.
 bool Comparer::unordered(Ref g, Ref p) {
-  if (g.size() != p.size()) return false;
-  if (g.size() > 64) {
+  if (g.size() > 64 || p.size() > 64) {
     too_large_ = true;
     return false;
   }
+  // Two sets: each element of one is in the other ({1, 2, 2} is {1, 2}).
+  if (g.kind() == Kind::set && p.kind() == Kind::set) return covers(g, p, true) && covers(p, g, false);
+  if (g.size() != p.size()) return false;
   std::vector<bool> used(p.size(), false);
   for (size_t i = 0; i < g.size(); ++i) {
     bool found = false;
     for (size_t j = 0; j < p.size() && !found; ++j)
       if (!used[j] && equal(g.kid(i), p.kid(j))) used[j] = found = true;
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Whether every element of `a` equals some element of `b` (gold first either way).
+bool Comparer::covers(Ref a, Ref b, bool a_is_gold) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    bool found = false;
+    for (size_t j = 0; j < b.size() && !found; ++j)
+      found = a_is_gold ? equal(a.kid(i), b.kid(j)) : equal(b.kid(j), a.kid(i));
     if (!found) return false;
   }
   return true;

@@ -26,6 +26,7 @@ class Comparer {
   bool collections(Ref g, Ref p);
   bool ordered(Ref g, Ref p);
   bool unordered(Ref g, Ref p);
+  bool covers(Ref a, Ref b, bool a_is_gold);
   bool scalars(Ref g, Ref p);
   bool values(Ref g, Ref p);
   bool exact_close(const mpq_class& a, const mpq_class& b) const;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "math/parse.h"
+#include "math/parser.h"
 
 namespace grpo::rewards::math {
 namespace {
@@ -167,7 +168,7 @@ class Lexer {
         return;
       }
     for (auto text_like : kTextLike)
-      if (name == text_like) return text_group();
+      if (name == text_like) return text_group(name);
     if (name == "begin" || name == "end") return environment(name);
     if (name == "mathbb") {
       std::string arg = raw_group();
@@ -206,8 +207,11 @@ class Lexer {
   }
 
   // \text{cm} is a unit or a word; \text{5} or \mathrm{e} is math, lexed in place.
-  void text_group() {
+  void text_group(std::string_view command) {
     std::string arg = raw_group();
+    if ((command == "operatorname" || command == "mathrm") && is_function_name(arg)) {
+      return emit(Tok::cmd, arg);  // \operatorname{lcm}
+    }
     bool words = arg.size() > 1;
     for (char c : arg)
       if (!(is_alpha(c) || c == ' ' || c == '.' || c == '-' || c == '\'' || static_cast<unsigned char>(c) >= 0x80))
