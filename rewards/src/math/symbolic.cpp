@@ -75,7 +75,7 @@ class ToGinac {
       case Kind::neg:
         return -convert(r.kid(0));
       case Kind::div:
-        return convert(r.kid(0)) / convert(r.kid(1));
+        return divide(convert(r.kid(0)), convert(r.kid(1)));
       case Kind::percent:
         return convert(r.kid(0)) / 100;
       case Kind::pow:
@@ -88,6 +88,13 @@ class ToGinac {
   }
 
  private:
+  // GiNaC signals 1/0, 0^-1 and log(0) by throwing from inside its allocator,
+  // which leaks the half-built node; refuse them before it sees them.
+  static GiNaC::ex divide(const GiNaC::ex& a, const GiNaC::ex& b) {
+    if (b.is_zero()) throw Refused{};
+    return a / b;
+  }
+
   GiNaC::ex number(const std::string& literal) {
     auto q = parse_number(literal, 2048);
     if (!q) throw Refused{};
@@ -97,6 +104,8 @@ class ToGinac {
   // Exponents must be small rationals: GiNaC evaluates 10^(10^10) eagerly.
   GiNaC::ex power(Ref r) {
     GiNaC::ex base = convert(r.kid(0)), e = convert(r.kid(1));
+    if (base.is_zero() && !(GiNaC::is_a<GiNaC::numeric>(e) && GiNaC::ex_to<GiNaC::numeric>(e).is_positive()))
+      throw Refused{};
     if (GiNaC::is_a<GiNaC::numeric>(e)) {
       auto q = GiNaC::ex_to<GiNaC::numeric>(e);
       if (!q.is_rational()) throw Refused{};
@@ -121,22 +130,23 @@ class ToGinac {
       if (!GiNaC::is_a<GiNaC::numeric>(a[1]) || !GiNaC::ex_to<GiNaC::numeric>(a[1]).is_pos_integer() ||
           GiNaC::ex_to<GiNaC::numeric>(a[1]) > 64)
         throw Refused{};
-      return GiNaC::pow(x, 1 / a[1]);
+      return GiNaC::pow(x, divide(1, a[1]));
     }
     if (f == "sin") return GiNaC::sin(x);
     if (f == "cos") return GiNaC::cos(x);
     if (f == "tan") return GiNaC::tan(x);
-    if (f == "cot") return 1 / GiNaC::tan(x);
-    if (f == "sec") return 1 / GiNaC::cos(x);
-    if (f == "csc") return 1 / GiNaC::sin(x);
+    if (f == "cot") return divide(1, GiNaC::tan(x));
+    if (f == "sec") return divide(1, GiNaC::cos(x));
+    if (f == "csc") return divide(1, GiNaC::sin(x));
     if (f == "asin") return GiNaC::asin(x);
     if (f == "acos") return GiNaC::acos(x);
     if (f == "atan") return GiNaC::atan(x);
     if (f == "sinh") return GiNaC::sinh(x);
     if (f == "cosh") return GiNaC::cosh(x);
     if (f == "tanh") return GiNaC::tanh(x);
+    if ((f == "ln" || f == "log") && x.is_zero()) throw Refused{};
     if (f == "ln") return GiNaC::log(x);
-    if (f == "log") return GiNaC::log(x) / GiNaC::log(a[1]);
+    if (f == "log") return divide(GiNaC::log(x), GiNaC::log(a[1]));
     if (f == "exp") return GiNaC::exp(x);
     if (f == "abs") return GiNaC::abs(x);
     if (f == "factorial" && !GiNaC::is_a<GiNaC::numeric>(x)) return GiNaC::factorial(x);
@@ -194,7 +204,9 @@ int ginac_proportional(Ref a_lhs, Ref a_rhs, Ref b_lhs, Ref b_rhs, Budget& budge
     if (is_zero(da - db, budget)) return 1;
     if (is_zero(da + db, budget)) return -1;
     budget.poll();
-    GiNaC::ex ratio = GiNaC::normal(GiNaC::expand(da) / GiNaC::expand(db));
+    GiNaC::ex denominator = GiNaC::expand(db);
+    if (denominator.is_zero()) return 0;
+    GiNaC::ex ratio = GiNaC::normal(GiNaC::expand(da) / denominator);
     if (!GiNaC::is_a<GiNaC::numeric>(ratio)) return 0;
     auto c = GiNaC::ex_to<GiNaC::numeric>(ratio);
     if (!c.is_real() || c.is_zero()) return 0;
