@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 #include <optional>
 #include <sstream>
 
@@ -92,10 +92,13 @@ std::optional<IntervalView> as_interval(Ref r) {
   return v;
 }
 
+// The shortest decimal that reads back as x: 1e-6 becomes 1/10^6 exactly, not
+// the nearest double. to_chars ignores the locale, as a library must.
 mpq_class decimal_rational(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", x);  // 1e-6 is 1/10^6 exactly, not the nearest double
-  auto q = parse_number(buf[0] == '-' ? buf + 1 : buf, 4096);
+  auto [end, err] = std::to_chars(buf, buf + sizeof buf, std::abs(x));
+  if (err != std::errc()) return 0;
+  auto q = parse_number(std::string(buf, end), 4096);
   return q ? *q : mpq_class(0);
 }
 

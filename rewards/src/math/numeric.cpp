@@ -1,6 +1,7 @@
 // Numeric values in complex long double: the fallback for values that are not
 // rational (pi, sqrt(2), sin(1)) and the identity test of symbolic answers.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -58,8 +59,12 @@ class NumericEval {
     budget_.tick();
     const Node& n = r.node();
     switch (n.kind) {
-      case Kind::number:
-        return Complex(std::strtold(n.text.c_str(), nullptr));
+      case Kind::number: {
+        Real x = 0;  // from_chars: the C locale whatever the process's (strtold would read "0,5")
+        auto [end, err] = std::from_chars(n.text.data(), n.text.data() + n.text.size(), x);
+        if (err != std::errc()) return std::nullopt;
+        return Complex(x);
+      }
       case Kind::symbol:
         return lookup(n.text);
       case Kind::constant:
@@ -153,8 +158,14 @@ class NumericEval {
     if (f == "floor") return Complex(std::floor(x));
     if (f == "ceil") return Complex(std::ceil(x));
     if (f == "factorial") return x < 0 ? std::nullopt : Maybe(Complex(std::tgamma(x + 1)));
-    if (f == "binom" && x >= 0 && a[1].real() >= 0 && a[1].real() <= x)
-      return Complex(std::exp(std::lgamma(x + 1) - std::lgamma(a[1].real() + 1) - std::lgamma(x - a[1].real() + 1)));
+    if (f == "binom") {
+      // A product, not lgamma (which writes the global signgam: a data race across threads).
+      auto k = small_integer(a[1]);
+      if (!k || *k < 0 || *k > 1000) return std::nullopt;
+      Real out = 1;
+      for (long long j = 1; j <= *k; ++j) out = out * (x - static_cast<Real>(*k - j)) / static_cast<Real>(j);
+      return Complex(out);
+    }
     if (f == "max" || f == "min") {
       Real best = x;
       for (Complex z : a) best = (f == "max") ? std::max(best, z.real()) : std::min(best, z.real());
