@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "commands.h"
 #include "libgrpo/config.h"
 #include "libgrpo/error.h"
 #include "libgrpo/recipe.h"
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
 
   grpo::cli::TokenizeArgs tokenize_args;
   auto* tokenize = grpo::cli::add_tokenize_command(app, tokenize_args);
+  grpo::cli::RewardMathArgs reward_math_args;
+  auto* reward = grpo::cli::add_reward_command(app, reward_math_args);
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   try {
     if (*config) return run_config(config_args);
     if (*tokenize) return grpo::cli::run_tokenize(tokenize_args, std::cin, std::cout);
+    if (*reward) return grpo::cli::run_reward_math(reward_math_args, std::cin, std::cout, std::cerr);
   } catch (const grpo::Error& e) {
     std::cerr << "grpo: error: " << e.message() << "\n";
     return 1;

@@ -51,6 +51,13 @@ bool has_r1_format(std::string_view text, const FormatOptions& options) {
   return trim(between).empty();
 }
 
+double count_r1_tags(std::string_view text) {
+  double score = 0.0;
+  for (std::string_view tag : {"<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>"})
+    if (count(text, tag) == 1) score += 0.25;
+  return score;
+}
+
 double FormatReward::score(const Sample& sample) const {
   return has_r1_format(sample.completion, options_) ? 1.0 : 0.0;
 }

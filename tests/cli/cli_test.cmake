@@ -16,6 +16,21 @@ function(expect name want_code out_regex err_regex)
   message(STATUS "ok: ${name}")
 endfunction()
 
+# expect_input(<name> <input file> <exit code> <regex on stdout> <regex on stderr> <args>...)
+function(expect_input name input want_code out_regex err_regex)
+  execute_process(COMMAND ${GRPO} ${ARGN} INPUT_FILE ${input} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL want_code)
+    message(FATAL_ERROR "${name}: exit code ${code}, expected ${want_code}\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  if(NOT out MATCHES "${out_regex}")
+    message(FATAL_ERROR "${name}: stdout does not match '${out_regex}':\n${out}")
+  endif()
+  if(NOT err MATCHES "${err_regex}")
+    message(FATAL_ERROR "${name}: stderr does not match '${err_regex}':\n${err}")
+  endif()
+  message(STATUS "ok: ${name}")
+endfunction()
+
 expect(help 0 "Subcommands:.*config" "^$" --help)
 expect(version 0 "libgrpo [0-9]+\\.[0-9]+" "^$" --version)
 expect(no-subcommand 106 "" "A subcommand is required")
@@ -68,3 +83,21 @@ expect_stdin(tokenize-wrong-field 1 "^$" "grpo: error: stdin line 1: expected {\
              ${SCRATCH}/bad_id.jsonl tokenize --tokenizer ${qwen3})
 expect_stdin(tokenize-missing-tokenizer 1 "^$" "grpo: error: /nonexistent: cannot open file"
              ${SCRATCH}/texts.jsonl tokenize --tokenizer /nonexistent)
+
+# ---------------------------------------------------------------- grpo reward math
+# grpo reward math: one JSON line out per line in (blank lines skipped), in order.
+set(line_ok "\\{\"answer\":\"0.5\",\"correct\":true,\"gold\":\"1/2\",\"pred\":\"0.5\",\"reason\":\"equal\"\\}")
+expect_input(reward-math ${DATA}/reward/math.jsonl 0
+  "^${line_ok}\n[^\n]*\"correct\":true,\"gold\":\"7425000\"[^\n]*\n[^\n]*\"correct\":true,\"gold\":\"x > 3\",\"pred\":\"\\(3, inf\\)\"[^\n]*\n[^\n]*\"correct\":false,\"gold\":\"42\",\"pred\":\"41\",\"reason\":\"not_equal\"[^\n]*\n[^\n]*\"correct\":false[^\n]*\"reason\":\"too_large\"[^\n]*\n$"
+  "^$" reward math)
+expect_input(reward-math-answers ${DATA}/reward/answers.jsonl 0
+  "^\\{\"correct\":true,\"gold\":\"2\\*sqrt\\(2\\)\",\"pred\":\"sqrt\\(8\\)\",\"reason\":\"equal\"\\}\n\\{\"correct\":true,\"gold\":\"\\{1, 2\\}\",\"pred\":\"2, 1\",\"reason\":\"equal\"\\}\n$"
+  "^$" reward math --pred-is-answer)
+expect_input(reward-math-bad-lines ${DATA}/reward/bad.jsonl 1
+  "^[^\n]*\"correct\":true[^\n]*\n[^\n]*\"reason\":\"bad_input\"[^\n]*\n[^\n]*missing key[^\n]*\n[^\n]*expected a JSON object[^\n]*\n[^\n]*must be a string or a number[^\n]*\n[^\n]*\"correct\":true[^\n]*\n$"
+  "grpo: line 2: .*parse error.*grpo: line 3: missing key \"pred\".*grpo: line 4: expected a JSON object.*grpo: line 5: \"gold\" must be a string or a number, not array"
+  reward math)
+expect_input(reward-math-empty ${DATA}/recipes/minimal.yaml 1 "bad_input" "line 1" reward math)
+expect(reward-needs-subcommand 106 "" "A subcommand is required" reward)
+expect(reward-math-bad-option 105 "" "--timeout-ms: Value 0 not in range" reward math --timeout-ms 0)
+expect(reward-math-help 0 "--pred-is-answer.*--rel-tol.*--timeout-ms" "^$" reward math --help)

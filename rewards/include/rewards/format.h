@@ -31,4 +31,15 @@ class FormatReward final : public RewardFunction {
   FormatOptions options_;
 };
 
+// Partial credit for the R1 tags (open-r1's tag_count_reward): 0.25 for each of
+// "<think>\n", "\n</think>\n", "\n<answer>\n" and "\n</answer>" that appears
+// exactly once. A smoother signal than FormatReward early in training. Name: "tag_count".
+double count_r1_tags(std::string_view completion);
+
+class TagCountReward final : public RewardFunction {
+ public:
+  std::string name() const override { return "tag_count"; }
+  double score(const Sample& sample) const override { return count_r1_tags(sample.completion); }
+};
+
 }  // namespace grpo::rewards

@@ -1,7 +1,11 @@
 // Rule-based rewards: named functions that score one completion.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <map>
+#include <stdexcept>
+#include <stop_token>
 #include <string>
 
 namespace grpo::rewards {
@@ -12,6 +16,31 @@ struct Sample {
   std::string prompt;
   std::string completion;
   std::map<std::string, std::string> fields;
+  // Length of the completion in tokens, for length-based rewards (length.h);
+  // -1 when unknown.
+  int64_t completion_tokens = -1;
+};
+
+// Limits on one scoring call: a deadline and a stop request that another
+// thread can make. Rewards that can run long poll it cooperatively; nothing
+// here uses signals, which misbehave in threaded trainers.
+struct ScoreBudget {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::stop_token stop;
+
+  // A budget of `timeout` from now.
+  static ScoreBudget within(std::chrono::nanoseconds timeout, std::stop_token stop = {}) {
+    return {std::chrono::steady_clock::now() + timeout, std::move(stop)};
+  }
+  bool cancelled() const { return stop.stop_requested(); }
+  bool expired() const { return cancelled() || std::chrono::steady_clock::now() >= deadline; }
+};
+
+// Thrown by RewardFunction::score_within() when the budget ran out (or was
+// cancelled) before the reward was known.
+class ScoreTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // A named reward. score() returns the reward of one sample, or NaN when the
@@ -22,6 +51,13 @@ class RewardFunction {
   virtual ~RewardFunction() = default;
   virtual std::string name() const = 0;
   virtual double score(const Sample& sample) const = 0;
+
+  // score() within `budget`: throws ScoreTimeout when the budget runs out.
+  // The default ignores the budget, which suits rewards that do a bounded,
+  // linear amount of work; rewards that may run long override it.
+  virtual double score_within(const Sample& sample, const ScoreBudget& budget) const {
+    return score(sample);
+  }
 };
 
 }  // namespace grpo::rewards
