@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "libgrpo/error.h"
 #include "libgrpo/logprobs.h"
@@ -184,6 +185,24 @@ TEST(Rollout, BadRequests) {
   EXPECT_THROW(sample_groups(policy, {{1}}, 0), Error);
   EXPECT_THROW(sample_groups(policy, {{1}}, 2, {.top_p = 0}), Error);
   EXPECT_THROW(sample_groups(policy, {{1}}, 2, {.stop = {"x"}}), Error);  // no tokenizer
+}
+
+TEST(PolicyLoad, EosAndPadComeFromGenerationConfigThenConfig) {
+  fs::path dir = fs::temp_directory_path() / ("libgrpo_policy_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* name : {"config.json", "model.safetensors"}) fs::copy_file(kFixtures / "llama3" / name, dir / name,
+                                                                             fs::copy_options::overwrite_existing);
+  Policy from_config = Policy::load(dir);
+  EXPECT_EQ(from_config.eos_token_ids, std::vector<int64_t>{2});  // LlamaConfig's default eos
+  EXPECT_EQ(from_config.pad_token_id, 2);                        // no pad anywhere: the EOS
+  EXPECT_FALSE(from_config.tokenizer.has_value());
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [5, 7], "pad_token_id": 3})";
+  Policy from_generation = Policy::load(dir);
+  EXPECT_EQ(from_generation.eos_token_ids, (std::vector<int64_t>{5, 7}));
+  EXPECT_EQ(from_generation.pad_token_id, 3);
+  std::ofstream(dir / "generation_config.json") << "{broken";
+  EXPECT_THROW(Policy::load(dir), Error);
+  fs::remove_all(dir);
 }
 
 TEST(SamplingProcessors, MatchTheirDefinitions) {
