@@ -96,16 +96,24 @@ void check_request(const Policy& policy, const std::vector<std::vector<int64_t>>
   }
 }
 
-// Prefills prompts [begin, end) once each, copies each prompt's cache to its G rows, and
-// decodes all rows together until every one has finished.
-void run_wave(WaveContext& w, size_t begin, size_t end) {
-  CausalLM& model = w.policy.model;
-  const SamplingOptions& o = w.options;
+// One wave in flight: the cache and next-token logits of the rows still decoding.
+struct WaveState {
+  KVCache cache;
+  Tensor logits;   // [n, V] next-token logits of each batch row
+  Tensor history;  // [n, L] tokens seen, for the repetition penalty (undefined when off)
+  std::vector<int64_t> row_out;                   // batch row -> output row
+  std::vector<std::optional<StopWatch>> watches;  // batch row -> stop-string watcher
+  std::vector<bool> done;                         // finished, not yet compacted away
+  int64_t n_done = 0;
+  int64_t size() const { return int64_t(row_out.size()); }
+};
+
+// Prefills prompts [begin, end) once each (right-padded [Bw, P]), then copies each
+// prompt's cache and last logits to its G rows.
+WaveState prefill_groups(WaveContext& w, size_t begin, size_t end) {
   const int64_t Bw = int64_t(end - begin), G = w.group_size;
   auto device = w.tensor_options.device();
   auto long_options = torch::TensorOptions().dtype(torch::kLong);
-
-  // ---- prefill: [Bw, P] right-padded prompts
   int64_t P = 0;
   for (size_t b = begin; b < end; ++b) P = std::max<int64_t>(P, int64_t(w.prompts[b].size()));
   Tensor ids = torch::zeros({Bw, P}, long_options), lengths = torch::zeros({Bw}, long_options);
@@ -116,89 +124,93 @@ void run_wave(WaveContext& w, size_t begin, size_t end) {
   }
   ids = ids.to(device);
   lengths = lengths.to(device);
-  auto cache = KVCache::allocate(model->config(), Bw, w.capacity, w.tensor_options);
-  Tensor hidden = model->forward(ids, lengths, cache);                                // [Bw, P, H]
+  WaveState s{KVCache::allocate(w.policy.model->config(), Bw, w.capacity, w.tensor_options)};
+  Tensor hidden = w.policy.model->forward(ids, lengths, s.cache);                   // [Bw, P, H]
   Tensor last = hidden.index({torch::arange(Bw, long_options.device(device)), lengths - 1});  // [Bw, H]
   Tensor group_rows = torch::arange(Bw, long_options.device(device)).repeat_interleave(G);    // [n]
-  cache.select(group_rows);
-  Tensor logits = model->logits(last).index_select(0, group_rows);                    // [n, V]
-
-  // Repetition penalty history: prompt tokens, padded by repeating the first one.
-  Tensor history;
-  if (o.repetition_penalty != 1.0) {
-    Tensor padded = torch::where(torch::arange(P, long_options.device(device)).view({1, P}) < lengths.view({Bw, 1}),
-                                 ids, ids.narrow(1, 0, 1));
-    history = padded.index_select(0, group_rows);
+  s.cache.select(group_rows);
+  s.logits = w.policy.model->logits(last).index_select(0, group_rows);              // [n, V]
+  if (w.options.repetition_penalty != 1.0) {  // prompt tokens, padded by repeating the first
+    Tensor in_prompt = torch::arange(P, long_options.device(device)).view({1, P}) < lengths.view({Bw, 1});
+    s.history = torch::where(in_prompt, ids, ids.narrow(1, 0, 1)).index_select(0, group_rows);
   }
+  for (int64_t r = 0; r < Bw * G; ++r) s.row_out.push_back(int64_t(begin) * G + r);
+  s.watches.resize(s.row_out.size());
+  if (!w.options.stop.empty())
+    for (auto& watch : s.watches) watch.emplace(*w.policy.tokenizer, w.options.stop);
+  s.done.assign(s.row_out.size(), false);
+  return s;
+}
 
-  int64_t n = Bw * G;
-  std::vector<int64_t> row_out(n);  // batch row -> output row
-  for (int64_t r = 0; r < n; ++r) row_out[r] = int64_t(begin) * G + r;
-  std::vector<std::optional<StopWatch>> watches(n);
-  if (!o.stop.empty())
-    for (auto& watch : watches) watch.emplace(*w.policy.tokenizer, o.stop);
-  std::vector<bool> done(n, false);
-  int64_t n_done = 0;
+// Appends step t's tokens [n] and log-probs [n] (host) to the live rows' completions and
+// marks the rows that finish: EOS, then a stop string, then the length limit.
+void record_step(WaveContext& w, WaveState& s, const Tensor& tokens, const Tensor& logps, int64_t t) {
+  const int64_t* tok = tokens.data_ptr<int64_t>();
+  const float* lp = logps.data_ptr<float>();
+  for (int64_t r = 0; r < s.size(); ++r) {
+    if (s.done[r]) continue;
+    Completion& c = w.out[s.row_out[r]];
+    c.tokens.push_back(tok[r]);
+    c.logps.push_back(lp[r]);
+    bool finished = true;
+    if (w.eos.count(tok[r]))
+      c.reason = FinishReason::eos;
+    else if (s.watches[r] && s.watches[r]->push(tok[r]))
+      c.reason = FinishReason::stop;
+    else if (t + 1 == w.options.max_new_tokens)
+      c.reason = FinishReason::length;
+    else
+      finished = false;
+    if (finished) {
+      s.done[r] = true;
+      ++s.n_done;
+    }
+  }
+}
 
-  // ---- decode
+// Drops finished rows from the cache and the bookkeeping (one copy of the live rows).
+void compact(WaveState& s, Tensor& tokens) {
+  std::vector<int64_t> keep;
+  for (int64_t r = 0; r < s.size(); ++r)
+    if (!s.done[r]) keep.push_back(r);
+  Tensor index = torch::tensor(keep, torch::kLong).to(tokens.device());
+  s.cache.select(index);
+  tokens = tokens.index_select(0, index);
+  if (s.history.defined()) s.history = s.history.index_select(0, index);
+  std::vector<int64_t> row_out;
+  std::vector<std::optional<StopWatch>> watches;
+  for (int64_t r : keep) {
+    row_out.push_back(s.row_out[r]);
+    watches.push_back(std::move(s.watches[r]));
+  }
+  s.row_out = std::move(row_out);
+  s.watches = std::move(watches);
+  s.done.assign(s.row_out.size(), false);
+  s.n_done = 0;
+}
+
+// Prefill, then one token per live row per step until every row has finished.
+void run_wave(WaveContext& w, size_t begin, size_t end) {
+  const SamplingOptions& o = w.options;
+  WaveState s = prefill_groups(w, begin, end);
+  auto device = w.tensor_options.device();
   for (int64_t t = 0;; ++t) {
-    Tensor processed = process_logits(logits, history, o);
-    Tensor tokens = draw_tokens(processed, o, w.generator);                              // [n]
+    Tensor tokens = draw_tokens(process_logits(s.logits, s.history, o), o, w.generator);  // [n]
     // The sampler's log-prob: log softmax(logits / T)[token] = z_token - logsumexp(z).
-    Tensor z = logits.to(torch::kFloat);
+    Tensor z = s.logits.to(torch::kFloat);
     if (o.temperature > 0 && o.temperature != 1.0) z = z / o.temperature;
     Tensor logps = z.gather(1, tokens.unsqueeze(1)).squeeze(1) - z.logsumexp(1);        // [n]
-    Tensor host_tokens = tokens.cpu(), host_logps = logps.cpu();
-    const int64_t* tok = host_tokens.data_ptr<int64_t>();
-    const float* lp = host_logps.data_ptr<float>();
-    for (int64_t r = 0; r < n; ++r) {
-      if (done[r]) continue;
-      Completion& c = w.out[row_out[r]];
-      c.tokens.push_back(tok[r]);
-      c.logps.push_back(lp[r]);
-      bool finished = true;
-      if (w.eos.count(tok[r]))
-        c.reason = FinishReason::eos;
-      else if (watches[r] && watches[r]->push(tok[r]))
-        c.reason = FinishReason::stop;
-      else if (t + 1 == o.max_new_tokens)
-        c.reason = FinishReason::length;
-      else
-        finished = false;
-      if (finished) {
-        done[r] = true;
-        ++n_done;
-      }
-    }
-    if (n_done == n) break;
-
-    // Finished rows stop costing compute: once an eighth of the batch is done, drop them
-    // (one copy of the live rows' cache); until then they ride along with length 0.
-    if (n_done * 8 >= n) {
-      std::vector<int64_t> keep;
-      for (int64_t r = 0; r < n; ++r)
-        if (!done[r]) keep.push_back(r);
-      Tensor index = torch::tensor(keep, long_options).to(device);
-      cache.select(index);
-      tokens = tokens.index_select(0, index);
-      if (history.defined()) history = history.index_select(0, index);
-      std::vector<int64_t> new_out;
-      std::vector<std::optional<StopWatch>> new_watches;
-      for (int64_t r : keep) {
-        new_out.push_back(row_out[r]);
-        new_watches.push_back(std::move(watches[r]));
-      }
-      row_out = std::move(new_out);
-      watches = std::move(new_watches);
-      n = int64_t(keep.size());
-      done.assign(n, false);
-      n_done = 0;
-    }
-    std::vector<int64_t> step(n);
-    for (int64_t r = 0; r < n; ++r) step[r] = done[r] ? 0 : 1;
-    hidden = model->forward(tokens.view({n, 1}), torch::tensor(step, long_options).to(device), cache);
-    logits = model->logits(hidden.select(1, 0));                                         // [n, V]
-    if (history.defined()) history = torch::cat({history, tokens.view({n, 1})}, 1);
+    record_step(w, s, tokens.cpu(), logps.cpu(), t);
+    if (s.n_done == s.size()) break;
+    // Finished rows stop costing compute: once an eighth of the batch is done they are
+    // dropped; until then they ride along with length 0.
+    if (s.n_done * 8 >= s.size()) compact(s, tokens);
+    std::vector<int64_t> step(s.size());
+    for (int64_t r = 0; r < s.size(); ++r) step[r] = s.done[r] ? 0 : 1;
+    Tensor step_lengths = torch::tensor(step, torch::kLong).to(device);
+    Tensor hidden = w.policy.model->forward(tokens.view({s.size(), 1}), step_lengths, s.cache);
+    s.logits = w.policy.model->logits(hidden.select(1, 0));                           // [n, V]
+    if (s.history.defined()) s.history = torch::cat({s.history, tokens.view({s.size(), 1})}, 1);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "libgrpo/error.h"
 #include "libgrpo/logprobs.h"
 #include "libgrpo/rollout.h"
+#include "support/gpu.h"
 
 namespace fs = std::filesystem;
 using namespace grpo;
@@ -185,6 +186,27 @@ TEST(Rollout, BadRequests) {
   EXPECT_THROW(sample_groups(policy, {{1}}, 0), Error);
   EXPECT_THROW(sample_groups(policy, {{1}}, 2, {.top_p = 0}), Error);
   EXPECT_THROW(sample_groups(policy, {{1}}, 2, {.stop = {"x"}}), Error);  // no tokenizer
+}
+
+TEST(GpuRollout, CudaGreedyEqualsCpuAndLogprobsMatchTheTrainingPath) {
+  GRPO_REQUIRE_CUDA();
+  Policy cpu = fixture_policy("qwen3");
+  Policy gpu;
+  gpu.model = load_pretrained(kFixtures / "qwen3", {.dtype = torch::kFloat, .device = torch::kCUDA});
+  auto prompts = some_prompts(4, 320, 5);
+  SamplingOptions greedy{.max_new_tokens = 10, .temperature = 0};
+  auto a = sample_groups(cpu, prompts, 2, greedy), b = sample_groups(gpu, prompts, 2, greedy);
+  EXPECT_TRUE(torch::equal(a.completion_ids, b.completion_ids));
+  auto sampled = sample_groups(gpu, prompts, 4, {.max_new_tokens = 10, .temperature = 0.9, .top_p = 0.9, .seed = 1});
+  EXPECT_TRUE(torch::equal(sampled.completion_ids,
+                           sample_groups(gpu, prompts, 4, {.max_new_tokens = 10, .temperature = 0.9, .top_p = 0.9, .seed = 1})
+                               .completion_ids));
+  torch::NoGradGuard no_grad;
+  Tensor ids = torch::cat({sampled.prompt_ids, sampled.completion_ids}, 1).cuda();
+  Tensor mask = torch::cat({sampled.prompt_mask, sampled.completion_mask}, 1).cuda();
+  auto recomputed = completion_logprobs(gpu.model, ids, mask, sampled.completion_ids.size(1), {.temperature = 0.9});
+  Tensor m = sampled.completion_mask.to(torch::kBool);
+  EXPECT_LT((recomputed.logps.cpu() - sampled.sampler_logps).index({m}).abs().max().item<double>(), 1e-4);
 }
 
 TEST(PolicyLoad, EosAndPadComeFromGenerationConfigThenConfig) {
