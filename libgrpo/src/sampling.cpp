@@ -34,7 +34,7 @@ Tensor process_logits(const Tensor& logits, const Tensor& history, const Samplin
     z.scatter_(1, history, torch::where(seen > 0, seen / o.repetition_penalty, seen * o.repetition_penalty));
   }
   if (o.temperature == 0) return z;  // greedy: the argmax is all that matters
-  z = z / o.temperature;
+  if (o.temperature != 1.0) z = z / o.temperature;
   int64_t V = z.size(1);
   if (o.top_k > 0 && o.top_k < V) {
     Tensor kth = std::get<0>(z.topk(o.top_k, 1)).narrow(1, o.top_k - 1, 1);  // [N, 1]
@@ -57,11 +57,38 @@ Tensor process_logits(const Tensor& logits, const Tensor& history, const Samplin
   return z;
 }
 
+namespace {
+
+// Largest power of two up to 256 dividing V (1 when V is odd).
+int64_t block_size(int64_t V) {
+  int64_t b = 256;
+  while (V % b != 0) b /= 2;
+  return b;
+}
+
+}  // namespace
+
 Tensor draw_tokens(const Tensor& processed, const SamplingOptions& o, at::Generator& generator) {
   if (o.temperature == 0) return processed.argmax(1);
-  Tensor p = processed.softmax(1);
-  Tensor race = torch::empty_like(p).exponential_(1.0, generator);
-  return (p / race).argmax(1);
+  // Inverse CDF with one uniform per row. torch's multinomial (and an exponential race)
+  // draw one random number per vocabulary entry, which on small models costs more than
+  // the forward pass. The CDF is two-level so it stays exact without a float64 pass over
+  // [N, V]: pick a block of the vocabulary by its float64 mass, then a token inside it.
+  int64_t N = processed.size(0), V = processed.size(1), B = block_size(V), nb = V / B;
+  auto f64 = processed.options().dtype(torch::kDouble);
+  Tensor blocks = processed.softmax(1).view({N, nb, B});                         // [N, nb, B]
+  Tensor block_cdf = blocks.sum(2, false, torch::kDouble).cumsum(1);              // [N, nb]
+  Tensor u = at::rand({N, 1}, generator, f64) * block_cdf.narrow(1, nb - 1, 1);   // [N, 1]
+  // First block whose cumulative mass exceeds u; zero-mass blocks can never win.
+  Tensor b = torch::searchsorted(block_cdf, u, false, /*right=*/true).clamp_max(nb - 1);  // [N, 1]
+  Tensor before = torch::where(b > 0, block_cdf.gather(1, (b - 1).clamp_min(0)), torch::zeros({}, f64));
+  Tensor mass = block_cdf.gather(1, b) - before;
+  Tensor inside = blocks.gather(1, b.view({N, 1, 1}).expand({N, 1, B})).squeeze(1).cumsum(1, torch::kDouble);  // [N, B]
+  // Rescale the remainder to the block's own running sum, so rounding cannot push it
+  // past the last token with non-zero probability.
+  Tensor rest = (u - before) / mass * inside.narrow(1, B - 1, 1);
+  Tensor j = torch::searchsorted(inside, rest, false, /*right=*/true).clamp_max(B - 1);
+  return (b * B + j).squeeze(1);
 }
 
 at::Generator make_generator(torch::Device device, int64_t seed) {

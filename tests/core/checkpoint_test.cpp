@@ -15,10 +15,16 @@ using namespace grpo;
 namespace {
 
 const fs::path kFixtures = LIBGRPO_MODEL_FIXTURES;
+const fs::path kScratch = fs::temp_directory_path() / ("libgrpo_ckpt_" + std::to_string(::getpid()));
+
+// Each test runs in its own process; its scratch copies go when it exits.
+struct RemoveScratch {
+  ~RemoveScratch() { fs::remove_all(kScratch); }
+} remove_scratch;
 
 // A private copy of a fixture checkpoint to break.
 fs::path copy_case(const std::string& name, const std::string& tag) {
-  fs::path dir = fs::temp_directory_path() / ("libgrpo_ckpt_" + std::to_string(::getpid())) / tag;
+  fs::path dir = kScratch / tag;
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const auto& entry : fs::directory_iterator(kFixtures / name))

@@ -8,6 +8,7 @@
 #include "libgrpo/checkpoint.h"
 #include "libgrpo/error.h"
 #include "libgrpo/model.h"
+#include "support/gpu.h"
 
 namespace fs = std::filesystem;
 using namespace grpo;
@@ -111,6 +112,25 @@ TEST(ModelBf16, NativeBfloat16MatchesTransformersBfloat16) {
   EXPECT_LT(masked_max_diff(logits, ref, mask), 4 * scale / 256) << "max |logit| " << scale;
   // And the float32 reference is close too (the same weights, upcast).
   EXPECT_LT(masked_max_diff(logits, want.tensor("logits_right"), mask), 8 * scale / 256);
+}
+
+TEST(GpuModel, CudaMatchesTransformersAndTheCache) {
+  GRPO_REQUIRE_CUDA();
+  auto dir = kFixtures / "qwen3";
+  auto model = load_pretrained(dir, {.dtype = torch::kFloat, .device = torch::kCUDA});
+  auto want = safetensors::File::open(dir / "expected.safetensors");
+  torch::NoGradGuard no_grad;
+  Tensor ids = want.tensor("input_ids_left").cuda(), mask = want.tensor("mask_left").cuda();
+  Tensor logits = model->logits(model->forward(ids, mask)).cpu();
+  EXPECT_LT(masked_max_diff(logits, want.tensor("logits_left"), want.tensor("mask_left")), 1e-4);
+  // Whole prompts through the cache, then the next position of each from one decode step.
+  ids = want.tensor("input_ids_right").cuda();
+  Tensor lengths = want.tensor("mask_right").sum(1).cuda();
+  auto cache = KVCache::allocate(model->config(), ids.size(0), ids.size(1) + 1,
+                                 torch::TensorOptions().dtype(torch::kFloat).device(torch::kCUDA));
+  Tensor prefill = model->logits(model->forward(ids, lengths, cache)).cpu();
+  EXPECT_LT(masked_max_diff(prefill, want.tensor("logits_right"), want.tensor("mask_right")), 1e-4);
+  EXPECT_TRUE(torch::equal(cache.lengths, lengths));
 }
 
 TEST(ModelSave, SaveThenLoadGivesTheSameParameters) {

@@ -13,10 +13,16 @@ using namespace grpo;
 
 namespace {
 
+const fs::path kScratch = fs::temp_directory_path() / ("libgrpo_st_" + std::to_string(::getpid()));
+
+// Each test runs in its own process; its scratch files go when it exits.
+struct RemoveScratch {
+  ~RemoveScratch() { fs::remove_all(kScratch); }
+} remove_scratch;
+
 fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("libgrpo_st_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  fs::create_directories(kScratch);
+  return kScratch / name;
 }
 
 // A file made of the given JSON header followed by `data_bytes` zero bytes.

@@ -35,9 +35,8 @@ void describe(config::Visitor& v, SamplingOptions& o);
 // (repeat an id to pad; an undefined tensor skips the penalty).
 torch::Tensor process_logits(const torch::Tensor& logits, const torch::Tensor& history, const SamplingOptions& options);
 
-// Draws one token per row from processed logits [N, V] (argmax when temperature is 0).
-// Sampling uses the exponential race argmax(p / E), E ~ Exp(1): exact categorical draws in
-// one pass, no sort, from `generator`'s stream.
+// Draws one token per row from processed logits [N, V] (argmax when temperature is 0):
+// exact categorical draws by inverse CDF, one uniform per row from `generator`'s stream.
 torch::Tensor draw_tokens(const torch::Tensor& processed, const SamplingOptions& options, at::Generator& generator);
 
 // A generator for `device` seeded with `seed` (CPU or CUDA).
