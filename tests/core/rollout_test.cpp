@@ -4,6 +4,7 @@
 // EOS, stop string (split across tokens) and length.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -207,6 +208,59 @@ TEST(GpuRollout, CudaGreedyEqualsCpuAndLogprobsMatchTheTrainingPath) {
   auto recomputed = completion_logprobs(gpu.model, ids, mask, sampled.completion_ids.size(1), {.temperature = 0.9});
   Tensor m = sampled.completion_mask.to(torch::kBool);
   EXPECT_LT((recomputed.logps.cpu() - sampled.sampler_logps).index({m}).abs().max().item<double>(), 1e-4);
+}
+
+// A random model over the real Qwen3 vocabulary, so completions decode to text.
+Policy qwen3_vocab_policy() {
+  Policy policy;
+  policy.tokenizer = Tokenizer::load(fs::path(LIBGRPO_TEST_DATA) / "tokenizers" / "qwen3");
+  auto config = ModelConfig::from_json(
+      R"({"model_type": "qwen2", "vocab_size": )" + std::to_string(policy.tokenizer->vocab_size()) +
+      R"(, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+          "num_key_value_heads": 1, "tie_word_embeddings": true})");
+  policy.model = CausalLM(config);
+  policy.model->init_weights(1.0, 7);  // large weights: peaked, varied next-token choices
+  return policy;
+}
+
+bool printable_ascii(const std::string& text) {
+  return text.size() >= 2 && std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 127; });
+}
+
+TEST(RolloutStop, StopStringSplitAcrossTokensEndsTheCompletionThere) {
+  Policy policy = qwen3_vocab_policy();
+  const Tokenizer& tok = *policy.tokenizer;
+  SamplingOptions o{.max_new_tokens = 40, .temperature = 1.0, .eos_token_ids = {-1}, .seed = 5};
+  std::vector<std::vector<int64_t>> prompt = {tok.encode("The answer is")};
+  auto free_run = sample_groups(policy, prompt, 4, o);
+  // Find adjacent tokens (k, k + 1) of some row that each decode to 2+ printable ASCII
+  // characters; the stop string straddles them: the end of one and the start of the next.
+  std::string stop;
+  int64_t row = -1, k = -1;
+  for (int64_t r = 0; r < 4 && row < 0; ++r) {
+    auto ids = row_tokens(free_run, r);
+    for (size_t i = 0; i + 1 < ids.size() && row < 0; ++i) {
+      std::string a = tok.decode(std::vector<int64_t>{ids[i]}), b = tok.decode(std::vector<int64_t>{ids[i + 1]});
+      if (!printable_ascii(a) || !printable_ascii(b)) continue;
+      std::string candidate = a.substr(a.size() - 2) + b.substr(0, 2);
+      std::vector<int64_t> before(ids.begin(), ids.begin() + int64_t(i) + 1);
+      bool elsewhere = tok.decode(before).find(candidate) != std::string::npos;
+      for (int64_t other = 0; other < 4; ++other)
+        if (other != r) elsewhere |= tok.decode(row_tokens(free_run, other)).find(candidate) != std::string::npos;
+      if (elsewhere) continue;
+      stop = candidate, row = r, k = int64_t(i);
+    }
+  }
+  ASSERT_GE(row, 0) << "no suitable token pair in the free run";
+  o.stop = {"never-appears", stop};
+  auto stopped = sample_groups(policy, prompt, 4, o);
+  auto ids = row_tokens(stopped, row), free_ids = row_tokens(free_run, row);
+  ASSERT_EQ(int64_t(ids.size()), k + 2) << "stop '" << stop << "' should end the completion at token " << k + 1;
+  EXPECT_TRUE(std::equal(ids.begin(), ids.end(), free_ids.begin()));
+  EXPECT_EQ(stopped.finish_reasons[row], FinishReason::stop);
+  EXPECT_NE(tok.decode(ids).find(stop), std::string::npos);
+  for (int64_t r = 0; r < 4; ++r)
+    if (r != row) EXPECT_EQ(stopped.finish_reasons[r], FinishReason::length) << "row " << r;
 }
 
 TEST(PolicyLoad, EosAndPadComeFromGenerationConfigThenConfig) {
