@@ -189,17 +189,34 @@ void compact(WaveState& s, Tensor& tokens) {
   s.n_done = 0;
 }
 
+// Next-token logits of the live rows into rows [0, n) of `buffer`, float32, divided by
+// the temperature: the buffer is reused every step (see SamplerWorkspace).
+Tensor scaled_logits(CausalLM& model, const Tensor& hidden, Tensor& buffer, const SamplingOptions& o) {
+  Tensor weight = model->output_weight();
+  Tensor z = SamplerWorkspace::rows(buffer, hidden.size(0), weight.size(0), hidden.options().dtype(torch::kFloat));
+  if (weight.scalar_type() == torch::kFloat)
+    at::mm_out(z, hidden, weight.t());
+  else
+    z.copy_(at::mm(hidden, weight.t()));
+  if (o.temperature > 0 && o.temperature != 1.0) z.div_(o.temperature);
+  return z;
+}
+
 // Prefill, then one token per live row per step until every row has finished.
 void run_wave(WaveContext& w, size_t begin, size_t end) {
-  const SamplingOptions& o = w.options;
   WaveState s = prefill_groups(w, begin, end);
+  // The logits below are already divided by the temperature.
+  SamplingOptions o = w.options;
+  if (o.temperature > 0) o.temperature = 1.0;
+  SamplerWorkspace workspace;
+  Tensor logits_buffer;
+  Tensor z = s.logits.to(torch::kFloat);
+  if (w.options.temperature > 0 && w.options.temperature != 1.0) z = z / w.options.temperature;
   auto device = w.tensor_options.device();
   for (int64_t t = 0;; ++t) {
-    Tensor tokens = draw_tokens(process_logits(s.logits, s.history, o), o, w.generator);  // [n]
-    // The sampler's log-prob: log softmax(logits / T)[token] = z_token - logsumexp(z).
-    Tensor z = s.logits.to(torch::kFloat);
-    if (o.temperature > 0 && o.temperature != 1.0) z = z / o.temperature;
-    Tensor logps = z.gather(1, tokens.unsqueeze(1)).squeeze(1) - z.logsumexp(1);        // [n]
+    Tensor tokens = draw_tokens(process_logits(z, s.history, o), o, w.generator, &workspace);  // [n]
+    // The sampler's log-prob: log softmax(logits / T)[token], of the unprocessed logits.
+    Tensor logps = token_logsoftmax(z, tokens, &workspace);                                   // [n]
     record_step(w, s, tokens.cpu(), logps.cpu(), t);
     if (s.n_done == s.size()) break;
     // Finished rows stop costing compute: once an eighth of the batch is done they are
@@ -209,7 +226,7 @@ void run_wave(WaveContext& w, size_t begin, size_t end) {
     for (int64_t r = 0; r < s.size(); ++r) step[r] = s.done[r] ? 0 : 1;
     Tensor step_lengths = torch::tensor(step, torch::kLong).to(device);
     Tensor hidden = w.policy.model->forward(tokens.view({s.size(), 1}), step_lengths, s.cache);
-    s.logits = w.policy.model->logits(hidden.select(1, 0));                           // [n, V]
+    z = scaled_logits(w.policy.model, hidden.select(1, 0), logits_buffer, w.options);      // [n, V]
     if (s.history.defined()) s.history = torch::cat({s.history, tokens.view({s.size(), 1})}, 1);
   }
 }

@@ -68,7 +68,24 @@ int64_t block_size(int64_t V) {
 
 }  // namespace
 
-Tensor draw_tokens(const Tensor& processed, const SamplingOptions& o, at::Generator& generator) {
+Tensor SamplerWorkspace::rows(Tensor& buffer, int64_t n, int64_t V, const torch::TensorOptions& options) {
+  if (!buffer.defined() || buffer.size(0) < n || buffer.size(1) != V || buffer.device() != options.device())
+    buffer = torch::empty({n, V}, options);
+  return buffer.narrow(0, 0, n);
+}
+
+Tensor token_logsoftmax(const Tensor& z, const Tensor& tokens, SamplerWorkspace* workspace) {
+  // log p_t = z_t - m - log sum exp(z - m), m = max z: one [N, V] scratch pass.
+  Tensor m = std::get<0>(z.max(1, /*keepdim=*/true));                                  // [N, 1]
+  Tensor scratch = workspace ? SamplerWorkspace::rows(workspace->probs, z.size(0), z.size(1), z.options())
+                             : torch::empty_like(z);
+  at::sub_out(scratch, z, m).exp_();
+  Tensor lse = scratch.sum(1).log() + m.squeeze(1);
+  return z.gather(1, tokens.unsqueeze(1)).squeeze(1) - lse;
+}
+
+Tensor draw_tokens(const Tensor& processed, const SamplingOptions& o, at::Generator& generator,
+                   SamplerWorkspace* workspace) {
   if (o.temperature == 0) return processed.argmax(1);
   // Inverse CDF with one uniform per row. torch's multinomial (and an exponential race)
   // draw one random number per vocabulary entry, which on small models costs more than
@@ -76,7 +93,10 @@ Tensor draw_tokens(const Tensor& processed, const SamplingOptions& o, at::Genera
   // [N, V]: pick a block of the vocabulary by its float64 mass, then a token inside it.
   int64_t N = processed.size(0), V = processed.size(1), B = block_size(V), nb = V / B;
   auto f64 = processed.options().dtype(torch::kDouble);
-  Tensor blocks = processed.softmax(1).view({N, nb, B});                         // [N, nb, B]
+  Tensor probs = workspace ? SamplerWorkspace::rows(workspace->probs, N, V, processed.options().dtype(torch::kFloat))
+                          : torch::empty({N, V}, processed.options().dtype(torch::kFloat));
+  at::_softmax_out(probs, processed.to(torch::kFloat), 1, false);
+  Tensor blocks = probs.view({N, nb, B});                                          // [N, nb, B]
   Tensor block_cdf = blocks.sum(2, false, torch::kDouble).cumsum(1);              // [N, nb]
   Tensor u = at::rand({N, 1}, generator, f64) * block_cdf.narrow(1, nb - 1, 1);   // [N, 1]
   // First block whose cumulative mass exceeds u; zero-mass blocks can never win.

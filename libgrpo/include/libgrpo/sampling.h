@@ -35,9 +35,22 @@ void describe(config::Visitor& v, SamplingOptions& o);
 // (repeat an id to pad; an undefined tensor skips the penalty).
 torch::Tensor process_logits(const torch::Tensor& logits, const torch::Tensor& history, const SamplingOptions& options);
 
+// Scratch [N, V] float32 memory reused from one decode step to the next. With a large
+// vocabulary each fresh [N, V] temporary costs more in page faults than in arithmetic.
+struct SamplerWorkspace {
+  torch::Tensor probs;
+  // Rows [0, n) of `buffer`, (re)allocated when it is too small.
+  static torch::Tensor rows(torch::Tensor& buffer, int64_t n, int64_t V, const torch::TensorOptions& options);
+};
+
 // Draws one token per row from processed logits [N, V] (argmax when temperature is 0):
 // exact categorical draws by inverse CDF, one uniform per row from `generator`'s stream.
-torch::Tensor draw_tokens(const torch::Tensor& processed, const SamplingOptions& options, at::Generator& generator);
+torch::Tensor draw_tokens(const torch::Tensor& processed, const SamplingOptions& options, at::Generator& generator,
+                          SamplerWorkspace* workspace = nullptr);
+
+// log softmax(z)[tokens] for z [N, V] float32 and tokens [N]: the sampler's log-probs.
+torch::Tensor token_logsoftmax(const torch::Tensor& z, const torch::Tensor& tokens,
+                               SamplerWorkspace* workspace = nullptr);
 
 // A generator for `device` seeded with `seed` (CPU or CUDA).
 at::Generator make_generator(torch::Device device, int64_t seed);
