@@ -1,9 +1,15 @@
 # The grpo program from the outside: exit codes, stdout, stderr.
 # Usage: cmake -DGRPO=<path to grpo> -DDATA=<tests/data> -DRECIPES=<recipes> -DSCRATCH=<scratch dir> -P cli_test.cmake
 
-# expect(<name> <exit code> <regex on stdout> <regex on stderr> <args>...)
-function(expect name want_code out_regex err_regex)
-  execute_process(COMMAND ${GRPO} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# expect_input(<name> <input file, or - for none> <exit code> <regex on stdout> <regex on stderr> <args>...)
+# Runs grpo <args> with that stdin, checks its exit code and output, and leaves its
+# stdout in last_stdout.
+function(expect_input name input want_code out_regex err_regex)
+  set(stdin "")
+  if(NOT input STREQUAL "-")
+    set(stdin INPUT_FILE ${input})
+  endif()
+  execute_process(COMMAND ${GRPO} ${ARGN} ${stdin} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT code EQUAL want_code)
     message(FATAL_ERROR "${name}: exit code ${code}, expected ${want_code}\nstdout: ${out}\nstderr: ${err}")
   endif()
@@ -13,22 +19,13 @@ function(expect name want_code out_regex err_regex)
   if(NOT err MATCHES "${err_regex}")
     message(FATAL_ERROR "${name}: stderr does not match '${err_regex}':\n${err}")
   endif()
+  set(last_stdout "${out}" PARENT_SCOPE)
   message(STATUS "ok: ${name}")
 endfunction()
 
-# expect_input(<name> <input file> <exit code> <regex on stdout> <regex on stderr> <args>...)
-function(expect_input name input want_code out_regex err_regex)
-  execute_process(COMMAND ${GRPO} ${ARGN} INPUT_FILE ${input} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL want_code)
-    message(FATAL_ERROR "${name}: exit code ${code}, expected ${want_code}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  if(NOT out MATCHES "${out_regex}")
-    message(FATAL_ERROR "${name}: stdout does not match '${out_regex}':\n${out}")
-  endif()
-  if(NOT err MATCHES "${err_regex}")
-    message(FATAL_ERROR "${name}: stderr does not match '${err_regex}':\n${err}")
-  endif()
-  message(STATUS "ok: ${name}")
+# expect(<name> <exit code> <regex on stdout> <regex on stderr> <args>...): no stdin.
+function(expect name want_code out_regex err_regex)
+  expect_input(${name} - ${want_code} "${out_regex}" "${err_regex}" ${ARGN})
 endfunction()
 
 expect(help 0 "Subcommands:.*config" "^$" --help)
@@ -45,44 +42,28 @@ expect(out-of-range 1 "^$" "--set loss.clip_eps_low=1.5: loss.clip_eps_low: 1.5 
        config ${RECIPES}/objective_defaults.yaml --set loss.clip_eps_low=1.5)
 
 # ---------------------------------------------------------------- grpo tokenize
-# expect_stdin(<name> <exit code> <regex on stdout> <regex on stderr> <stdin file> <args>...)
-function(expect_stdin name want_code out_regex err_regex input)
-  execute_process(COMMAND ${GRPO} ${ARGN} INPUT_FILE ${input}
-                  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL want_code)
-    message(FATAL_ERROR "${name}: exit code ${code}, expected ${want_code}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  if(NOT out MATCHES "${out_regex}")
-    message(FATAL_ERROR "${name}: stdout does not match '${out_regex}':\n${out}")
-  endif()
-  if(NOT err MATCHES "${err_regex}")
-    message(FATAL_ERROR "${name}: stderr does not match '${err_regex}':\n${err}")
-  endif()
-  set(last_stdout "${out}" PARENT_SCOPE)
-  message(STATUS "ok: ${name}")
-endfunction()
 
 set(qwen3 ${DATA}/tokenizers/qwen3)
 file(MAKE_DIRECTORY ${SCRATCH})
 file(WRITE ${SCRATCH}/texts.jsonl "{\"text\": \"Hello, world!\"}\n\n{\"text\": \"<|im_start|>user\\nПривет 👋<|im_end|>\"}\n")
-expect_stdin(tokenize-encode 0 "^{\"ids\":\\[9707,11,1879,0\\]}\n{\"ids\":\\[151644,[0-9,]+,151645\\]}\n$" "^$"
-             ${SCRATCH}/texts.jsonl tokenize --tokenizer ${qwen3})
+expect_input(tokenize-encode ${SCRATCH}/texts.jsonl 0 "^{\"ids\":\\[9707,11,1879,0\\]}\n{\"ids\":\\[151644,[0-9,]+,151645\\]}\n$" "^$"
+             tokenize --tokenizer ${qwen3})
 # Decoding what was just encoded gives the texts back.
 file(WRITE ${SCRATCH}/ids.jsonl "${last_stdout}")
-expect_stdin(tokenize-decode 0 "^{\"text\":\"Hello, world!\"}\n{\"text\":\"<\\|im_start\\|>user\\\\nПривет 👋<\\|im_end\\|>\"}\n$"
-             "^$" ${SCRATCH}/ids.jsonl tokenize --tokenizer ${qwen3} --decode)
-expect_stdin(tokenize-decode-skip 0 "{\"text\":\"user\\\\nПривет 👋\"}\n$" "^$"
-             ${SCRATCH}/ids.jsonl tokenize --tokenizer ${qwen3} --decode --skip-special-tokens)
+expect_input(tokenize-decode ${SCRATCH}/ids.jsonl 0 "^{\"text\":\"Hello, world!\"}\n{\"text\":\"<\\|im_start\\|>user\\\\nПривет 👋<\\|im_end\\|>\"}\n$"
+             "^$" tokenize --tokenizer ${qwen3} --decode)
+expect_input(tokenize-decode-skip ${SCRATCH}/ids.jsonl 0 "{\"text\":\"user\\\\nПривет 👋\"}\n$" "^$"
+             tokenize --tokenizer ${qwen3} --decode --skip-special-tokens)
 file(WRITE ${SCRATCH}/bad.jsonl "{\"text\": \"fine\"}\n{\"text\": unquoted}\n")
-expect_stdin(tokenize-bad-line 1 "^{\"ids\":\\[[0-9]+\\]}\n$" "grpo: error: stdin line 2: malformed JSON"
-             ${SCRATCH}/bad.jsonl tokenize --tokenizer ${qwen3})
+expect_input(tokenize-bad-line ${SCRATCH}/bad.jsonl 1 "^{\"ids\":\\[[0-9]+\\]}\n$" "grpo: error: stdin line 2: malformed JSON"
+             tokenize --tokenizer ${qwen3})
 file(WRITE ${SCRATCH}/bad_id.jsonl "{\"ids\": [1, 99999999]}\n")
-expect_stdin(tokenize-bad-id 1 "^$" "grpo: error: stdin line 1: decode: id 99999999 is not a token"
-             ${SCRATCH}/bad_id.jsonl tokenize --tokenizer ${qwen3} --decode)
-expect_stdin(tokenize-wrong-field 1 "^$" "grpo: error: stdin line 1: expected {\"text\": \"...\"}"
-             ${SCRATCH}/bad_id.jsonl tokenize --tokenizer ${qwen3})
-expect_stdin(tokenize-missing-tokenizer 1 "^$" "grpo: error: /nonexistent: cannot open file"
-             ${SCRATCH}/texts.jsonl tokenize --tokenizer /nonexistent)
+expect_input(tokenize-bad-id ${SCRATCH}/bad_id.jsonl 1 "^$" "grpo: error: stdin line 1: decode: id 99999999 is not a token"
+             tokenize --tokenizer ${qwen3} --decode)
+expect_input(tokenize-wrong-field ${SCRATCH}/bad_id.jsonl 1 "^$" "grpo: error: stdin line 1: expected {\"text\": \"...\"}"
+             tokenize --tokenizer ${qwen3})
+expect_input(tokenize-missing-tokenizer ${SCRATCH}/texts.jsonl 1 "^$" "grpo: error: /nonexistent: cannot open file"
+             tokenize --tokenizer /nonexistent)
 
 # ---------------------------------------------------------------- grpo reward math
 # grpo reward math: one JSON line out per line in (blank lines skipped), in order.
