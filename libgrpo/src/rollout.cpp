@@ -96,10 +96,10 @@ void check_request(const Policy& policy, const std::vector<std::vector<int64_t>>
   }
 }
 
-// One wave in flight: the cache and next-token logits of the rows still decoding.
+// One wave in flight: the cache and last hidden states of the rows still decoding.
 struct WaveState {
   KVCache cache;
-  Tensor logits;   // [n, V] next-token logits of each batch row
+  Tensor hidden;   // [n, H] last hidden state of each batch row, for the first draw
   Tensor history;  // [n, L] tokens seen, for the repetition penalty (undefined when off)
   std::vector<int64_t> row_out;                   // batch row -> output row
   std::vector<std::optional<StopWatch>> watches;  // batch row -> stop-string watcher
@@ -109,7 +109,7 @@ struct WaveState {
 };
 
 // Prefills prompts [begin, end) once each (right-padded [Bw, P]), then copies each
-// prompt's cache and last logits to its G rows.
+// prompt's cache and last hidden state to its G rows.
 WaveState prefill_groups(WaveContext& w, size_t begin, size_t end) {
   const int64_t Bw = int64_t(end - begin), G = w.group_size;
   auto device = w.tensor_options.device();
@@ -129,7 +129,7 @@ WaveState prefill_groups(WaveContext& w, size_t begin, size_t end) {
   Tensor last = hidden.index({torch::arange(Bw, long_options.device(device)), lengths - 1});  // [Bw, H]
   Tensor group_rows = torch::arange(Bw, long_options.device(device)).repeat_interleave(G);    // [n]
   s.cache.select(group_rows);
-  s.logits = w.policy.model->logits(last).index_select(0, group_rows);              // [n, V]
+  s.hidden = last.index_select(0, group_rows);                                      // [n, H]
   if (w.options.repetition_penalty != 1.0) {  // prompt tokens, padded by repeating the first
     Tensor in_prompt = torch::arange(P, long_options.device(device)).view({1, P}) < lengths.view({Bw, 1});
     s.history = torch::where(in_prompt, ids, ids.narrow(1, 0, 1)).index_select(0, group_rows);
@@ -210,8 +210,7 @@ void run_wave(WaveContext& w, size_t begin, size_t end) {
   if (o.temperature > 0) o.temperature = 1.0;
   SamplerWorkspace workspace;
   Tensor logits_buffer;
-  Tensor z = s.logits.to(torch::kFloat);
-  if (w.options.temperature > 0 && w.options.temperature != 1.0) z = z / w.options.temperature;
+  Tensor z = scaled_logits(w.policy.model, s.hidden, logits_buffer, w.options);      // [n, V]
   auto device = w.tensor_options.device();
   for (int64_t t = 0;; ++t) {
     Tensor tokens = draw_tokens(process_logits(z, s.history, o), o, w.generator, &workspace);  // [n]
