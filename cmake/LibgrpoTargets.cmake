@@ -28,10 +28,11 @@ function(libgrpo_use_pch target)
   libgrpo_warnings(${target})
 endfunction()
 
-# libgrpo_library(<name> ALIAS <ns::name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
-# Public headers in <dir>/include/<dir>/, sources in <dir>/src/.
+# libgrpo_library(<name> ALIAS <ns::name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...] [NO_TORCH])
+# Public headers in <dir>/include/<dir>/, sources in <dir>/src/. NO_TORCH: the
+# library neither uses nor loads torch (no precompiled torch header).
 function(libgrpo_library name)
-  cmake_parse_arguments(arg "" "ALIAS;EXPORT_NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(arg "NO_TORCH" "ALIAS;EXPORT_NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} ${arg_SOURCES})
   add_library(${arg_ALIAS} ALIAS ${name})
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${arg_EXPORT_NAME}
@@ -45,7 +46,11 @@ function(libgrpo_library name)
   # ahead of libtorch in symbol lookup, for us and for programs that link us.
   target_link_options(${name} BEFORE PUBLIC
     "SHELL:-Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state")
-  libgrpo_use_pch(${name})
+  if(arg_NO_TORCH)
+    libgrpo_warnings(${name})
+  else()
+    libgrpo_use_pch(${name})
+  endif()
   install(TARGETS ${name} EXPORT libgrpoTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -115,4 +115,90 @@ std::string to_json(const RunRequest& r) {
       .dump();
 }
 
+namespace {
+
+constexpr std::string_view kStatusNames[] = {"ok",           "wrong_answer",  "runtime_error",
+                                             "timeout",      "memory_limit",  "output_limit",
+                                             "compile_error", "rejected",     "internal_error"};
+
+json execution_json(const Execution& e) {
+  return {{"status", to_string(e.status)}, {"exit_code", e.exit_code}, {"signal", e.signal},
+          {"stdout", e.stdout_text},       {"stderr", e.stderr_text},  {"cpu_ms", e.cpu_ms},
+          {"wall_ms", e.wall_ms},          {"max_rss_kb", e.max_rss_kb}};
+}
+
+Execution parse_execution(const json& j) {
+  Execution e;
+  e.status = parse_run_status(j.at("status").get<std::string>());
+  e.exit_code = j.at("exit_code").get<int>();
+  e.signal = j.at("signal").get<int>();
+  e.stdout_text = j.at("stdout").get<std::string>();
+  e.stderr_text = j.at("stderr").get<std::string>();
+  e.cpu_ms = j.at("cpu_ms").get<int64_t>();
+  e.wall_ms = j.at("wall_ms").get<int64_t>();
+  e.max_rss_kb = j.at("max_rss_kb").get<int64_t>();
+  return e;
+}
+
+}  // namespace
+
+std::string_view to_string(RunStatus status) {
+  auto i = static_cast<size_t>(status);
+  GRPO_CHECK(i < std::size(kStatusNames), "invalid RunStatus ", i);
+  return kStatusNames[i];
+}
+
+RunStatus parse_run_status(std::string_view name) {
+  for (size_t i = 0; i < std::size(kStatusNames); ++i)
+    if (kStatusNames[i] == name) return static_cast<RunStatus>(i);
+  GRPO_FAIL("unknown run status '", name, "'");
+}
+
+int64_t RunResult::tests_passed() const {
+  int64_t n = 0;
+  for (const TestResult& t : tests) n += t.passed ? 1 : 0;
+  return n;
+}
+
+// The top level is the run's execution with the overall status over it, as
+// the service's users expect: {status, exit_code, ..., tests: [...]}.
+std::string to_json(const RunResult& r) {
+  json body = execution_json(r.execution);
+  body["status"] = to_string(r.status);
+  json tests = json::array();
+  for (const TestResult& t : r.tests) {
+    json j = execution_json(t.execution);
+    j["passed"] = t.passed;
+    j["message"] = t.message;
+    tests.push_back(std::move(j));
+  }
+  body["tests"] = std::move(tests);
+  body["tests_passed"] = r.tests_passed();
+  body["compile_output"] = r.compile_output;
+  if (!r.message.empty()) body["message"] = r.message;
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+RunResult parse_run_result(std::string_view text) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  GRPO_CHECK(!body.is_discarded() && body.is_object(), "a run result must be a JSON object");
+  try {
+    RunResult r;
+    r.status = parse_run_status(body.at("status").get<std::string>());
+    r.execution = parse_execution(body);
+    r.compile_output = body.value("compile_output", "");
+    r.message = body.value("message", "");
+    for (const json& t : body.at("tests")) {
+      TestResult test;
+      test.execution = parse_execution(t);
+      test.passed = t.at("passed").get<bool>();
+      test.message = t.value("message", "");
+      r.tests.push_back(std::move(test));
+    }
+    return r;
+  } catch (const json::exception& e) {
+    GRPO_FAIL("malformed run result: ", e.what());
+  }
+}
+
 }  // namespace grpo::sandbox
