@@ -74,7 +74,7 @@ RunRequest parse_run_request(std::string_view text) {
   json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   GRPO_CHECK(!body.is_discarded(), "the body is not valid JSON");
   GRPO_CHECK(body.is_object(), "the body must be a JSON object, got ", body.type_name());
-  check_known_keys(body, "", {"language", "code", "stdin", "tests", "limits"});
+  check_known_keys(body, "", {"language", "code", "stdin", "tests", "limits", "compare"});
 
   RunRequest request;
   request.language = get_string(body, "language", "", 64, true);
@@ -84,6 +84,11 @@ RunRequest parse_run_request(std::string_view text) {
     GRPO_CHECK(it->is_array(), "tests: expected a list, got ", it->type_name());
     GRPO_CHECK(it->size() <= kMaxTests, "tests: ", it->size(), " tests is over the limit of ", kMaxTests);
     for (size_t i = 0; i < it->size(); ++i) request.tests.push_back(parse_test((*it)[i], i));
+  }
+  if (auto it = body.find("compare"); it != body.end()) {
+    GRPO_CHECK(it->is_string() && (*it == "whitespace" || *it == "exact"), "compare: expected \"whitespace\" or ",
+               "\"exact\", got ", it->dump());
+    request.compare = *it == "exact" ? Compare::exact : Compare::whitespace;
   }
   if (auto it = body.find("limits"); it != body.end()) {
     GRPO_CHECK(it->is_object(), "limits: expected an object, got ", it->type_name());
@@ -111,7 +116,8 @@ std::string to_json(const RunRequest& r) {
                  {"memory_mb", r.limits.memory_mb}, {"output_kb", r.limits.output_kb},
                  {"processes", r.limits.processes}};
   return json{{"language", r.language}, {"code", r.code}, {"stdin", r.stdin_text},
-              {"tests", tests},         {"limits", limits}}
+              {"tests", tests},         {"limits", limits},
+              {"compare", r.compare == Compare::exact ? "exact" : "whitespace"}}
       .dump();
 }
 

@@ -31,12 +31,19 @@ struct Test {
   std::optional<std::string> expected;  // JSON text, compared structurally
 };
 
+// How a test's stdout is compared with expected_stdout.
+enum class Compare {
+  whitespace,  // the same whitespace-separated tokens (the default)
+  exact,       // the same bytes
+};
+
 struct RunRequest {
   std::string language;      // "python" or "cpp"
   std::string code;
   std::string stdin_text;
   std::vector<Test> tests;
   Limits limits;
+  Compare compare = Compare::whitespace;  // "compare": "whitespace" | "exact"
 };
 
 // Parses and validates a request body. Throws grpo::Error with a message fit

@@ -2,6 +2,7 @@
 // (jail.h), judge the results here, outside the untrusted process.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -29,8 +30,11 @@ struct Language {
   std::string name;                       // "python", "cpp"
   std::string source_file;                // "main.py"
   std::vector<std::string> compile;       // argv of the compiler; empty: interpreted
+  std::string artifact;                   // what the compiler writes, carried into each run
   std::vector<std::string> run;           // argv of a run
-  std::string call_harness;               // source of the call-test driver; empty: no call tests
+  // Source of the call-test driver; empty: no call tests. A call test runs
+  // `run` with its last argument (the source file) replaced by the driver.
+  std::string call_harness;
 };
 const std::vector<Language>& languages();
 
@@ -43,6 +47,9 @@ struct RunnerOptions {
                         .processes = 32};
   // Use cgroup memory/pids limits where the host lets us create cgroups.
   bool use_cgroups = true;
+  int64_t work_dir_mb = 64;   // tmpfs of each run's work dir (and /tmp)
+  int64_t file_mb = 16;       // largest file a program may write
+  int64_t open_files = 64;
 };
 
 class Runner : public Executor {
@@ -50,9 +57,16 @@ class Runner : public Executor {
   explicit Runner(RunnerOptions options = {});
   void check(const RunRequest& request) const override;
   RunResult run(const RunRequest& request, std::stop_token stop) override;
+  const std::string& exec_path() const { return exec_path_; }
 
  private:
+  struct Program;
+  Execution execute(const Program& program, const std::vector<std::string>& argv, const std::string& stdin_text,
+                    const Limits& limits, const std::vector<std::string>& collect,
+                    std::map<std::string, std::string>* collected, std::stop_token stop) const;
+
   RunnerOptions options_;
+  std::string exec_path_;
 };
 
 }  // namespace grpo::sandbox
