@@ -19,8 +19,6 @@
 
 #include "libgrpo/error.h"
 
-extern char** environ;
-
 namespace grpo::sandbox::jail {
 namespace {
 
@@ -96,8 +94,11 @@ pid_t spawn_launcher(const std::string& exec_path, const std::array<int, 5>& chi
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string arg0 = exec_path;
   char* argv[] = {arg0.data(), nullptr};
+  // An empty environment: the jail's init is a copy of the launcher, and its
+  // /proc/1/environ must not show the server's variables to the program.
+  char* envp[] = {nullptr};
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, exec_path.c_str(), &actions, &attr, argv, environ);
+  int rc = posix_spawn(&pid, exec_path.c_str(), &actions, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   GRPO_CHECK(rc == 0, "cannot start the jail launcher ", exec_path, ": ", std::strerror(rc));

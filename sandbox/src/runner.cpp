@@ -64,8 +64,9 @@ bool contains(const std::string& s, std::string_view what) { return s.find(what)
 // the limit that stopped a program explains the crash it caused.
 RunStatus classify(const jail::Outcome& o, const Limits& limits) {
   const jail::Report& r = o.report;
-  if (!r.error.empty() || r.cancelled) return RunStatus::internal_error;
-  if (o.output_overflow) return RunStatus::output_limit;
+  if (!r.error.empty()) return RunStatus::internal_error;
+  if (o.output_overflow) return RunStatus::output_limit;  // we stopped it (as a cancel)
+  if (r.cancelled) return RunStatus::internal_error;
   if (r.wall_timeout || r.signal == SIGXCPU || r.cpu_ms > limits.cpu_ms) return RunStatus::timeout;
   bool failed = r.signal != 0 || r.exit_code != 0;
   // Allocation failures under RLIMIT_AS surface as the runtime's own errors.
@@ -132,7 +133,7 @@ Execution Runner::execute(const Program& program, const std::vector<std::string>
   e.stdout_text = std::move(o.stdout_text);
   e.stderr_text = std::move(o.stderr_text);
   if (!o.report.error.empty()) e.stderr_text = "sandbox: " + o.report.error;
-  if (o.report.cancelled) e.stderr_text = "sandbox: the run was cancelled";
+  if (o.report.cancelled && !o.output_overflow) e.stderr_text = "sandbox: the run was cancelled";
   e.cpu_ms = o.report.cpu_ms;
   e.wall_ms = o.report.wall_ms;
   e.max_rss_kb = o.report.max_rss_kb;
