@@ -112,8 +112,11 @@ void build_dev() {
   LAUNCHER_SYS(::symlink("/proc/self/fd/0", (dev + "/stdin").c_str()), "symlink /dev/stdin");
   LAUNCHER_SYS(::symlink("/proc/self/fd/1", (dev + "/stdout").c_str()), "symlink /dev/stdout");
   LAUNCHER_SYS(::symlink("/proc/self/fd/2", (dev + "/stderr").c_str()), "symlink /dev/stderr");
-  LAUNCHER_SYS(::mkdir((dev + "/shm").c_str(), 01777), "mkdir /dev/shm");
-  LAUNCHER_SYS(::chmod((dev + "/shm").c_str(), 01777), "chmod /dev/shm");
+  LAUNCHER_SYS(::mkdir((dev + "/shm").c_str(), 0755), "mkdir /dev/shm");
+  mount_or_fail(nullptr, dev, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, nullptr);
+  // POSIX shared memory and semaphores (Python's multiprocessing) need a
+  // writable /dev/shm: a small tmpfs of its own.
+  mount_or_fail("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,nr_inodes=256,mode=1777");
 }
 
 void build_work_dir(const jail::Spec& spec) {

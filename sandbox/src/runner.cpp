@@ -69,9 +69,14 @@ RunStatus classify(const jail::Outcome& o, const Limits& limits) {
   if (r.cancelled) return RunStatus::internal_error;
   if (r.wall_timeout || r.signal == SIGXCPU || r.cpu_ms > limits.cpu_ms) return RunStatus::timeout;
   bool failed = r.signal != 0 || r.exit_code != 0;
-  // Allocation failures under RLIMIT_AS surface as the runtime's own errors.
-  if (r.oom || (failed && (contains(o.stderr_text, "MemoryError") || contains(o.stderr_text, "std::bad_alloc"))))
-    return RunStatus::memory_limit;
+  // Allocation failures under RLIMIT_AS surface as the runtime's own errors
+  // (Python, the C++ runtime, GCC itself).
+  auto out_of_memory = [&] {
+    for (const char* marker : {"MemoryError", "std::bad_alloc", "virtual memory exhausted"})
+      if (contains(o.stderr_text, marker)) return true;
+    return false;
+  };
+  if (r.oom || (failed && out_of_memory())) return RunStatus::memory_limit;
   if (r.signal == SIGSYS) return RunStatus::rejected;
   return failed ? RunStatus::runtime_error : RunStatus::ok;
 }
