@@ -26,16 +26,17 @@ namespace {
 enum class Outcome { ok, timeout, error };
 enum class State { queued, running, finished, abandoned };
 
-// One (sample, function) pair. Fields below `stop` are guarded by Pool::mutex.
+// One (sample, function) pair, or for a batched function one group of
+// samples. Fields below `stop` are guarded by Pool::mutex.
 struct Job {
   std::shared_ptr<const RewardFunction> function;
   std::shared_ptr<const std::vector<Sample>> batch;
-  size_t sample = 0;
+  std::vector<size_t> samples;  // indices into *batch
+  std::vector<double> values;   // one per sample, when finished
   std::stop_source stop;
   State state = State::queued;
   Clock::time_point started;
   Clock::time_point give_up = Clock::time_point::max();
-  double value = 0.0;
   Outcome outcome = Outcome::ok;
   std::shared_ptr<std::atomic<bool>> worker_retired;
 };
@@ -86,11 +87,19 @@ struct RewardScorer::Pool : std::enable_shared_from_this<Pool> {
         job->give_up = job->started + timeout;
         job->worker_retired = retired;
       }
-      double value = 0.0;
+      std::vector<double> values;
       Outcome outcome = Outcome::ok;
       try {
         ScoreBudget budget{job->started + timeout, job->stop.get_token()};
-        value = job->function->score_within((*job->batch)[job->sample], budget);
+        if (job->function->batched()) {
+          std::vector<const Sample*> samples;
+          for (size_t i : job->samples) samples.push_back(&(*job->batch)[i]);
+          values = job->function->score_batch(samples, budget);
+          GRPO_CHECK(values.size() == samples.size(), "score_batch returned ", values.size(), " values for ",
+                     samples.size(), " samples");
+        } else {
+          values = {job->function->score_within((*job->batch)[job->samples.at(0)], budget)};
+        }
       } catch (const ScoreTimeout&) {
         outcome = Outcome::timeout;
       } catch (...) {
@@ -99,7 +108,7 @@ struct RewardScorer::Pool : std::enable_shared_from_this<Pool> {
       std::lock_guard lock(mutex);
       if (job->state == State::running) {
         job->state = State::finished;
-        job->value = value;
+        job->values = std::move(values);
         job->outcome = outcome;
       }
       done.notify_all();
@@ -187,18 +196,29 @@ BatchRewards RewardScorer::score(const std::vector<Sample>& samples, int64_t gro
   // A copy the workers share, so that a detached worker never reads freed memory.
   auto batch = std::make_shared<const std::vector<Sample>>(samples);
   std::vector<std::shared_ptr<Job>> jobs;
-  jobs.reserve(static_cast<size_t>(N * F));
+  // slots[i * F + f]: the job scoring sample i with function f, and the
+  // sample's place in that job.
+  std::vector<std::pair<Job*, size_t>> slots(static_cast<size_t>(N * F));
   {
     std::unique_lock lock(pool_->mutex);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t f = 0; f < F; ++f) {
-        auto job = std::make_shared<Job>();
-        job->function = rewards_[static_cast<size_t>(f)].function;
-        job->batch = batch;
-        job->sample = static_cast<size_t>(i);
-        jobs.push_back(job);
-        pool_->queue.push_back(job);
+    auto add = [&](int64_t f, int64_t first, int64_t count) {
+      auto job = std::make_shared<Job>();
+      job->function = rewards_[static_cast<size_t>(f)].function;
+      job->batch = batch;
+      for (int64_t k = 0; k < count; ++k) {
+        job->samples.push_back(static_cast<size_t>(first + k));
+        slots[static_cast<size_t>((first + k) * F + f)] = {job.get(), static_cast<size_t>(k)};
       }
+      jobs.push_back(job);
+      pool_->queue.push_back(job);
+    };
+    for (int64_t f = 0; f < F; ++f) {
+      if (rewards_[static_cast<size_t>(f)].function->batched()) {
+        for (int64_t b = 0; b < B; ++b) add(f, b * G, G);  // one job per group
+      } else {
+        for (int64_t i = 0; i < N; ++i) add(f, i, 1);
+      }
+    }
     pool_->work.notify_all();
     wait_for(jobs, lock, pool_->done, options_.grace, stop, [&](const Job& job) { pool_->replace(job); });
   }
@@ -209,10 +229,10 @@ BatchRewards RewardScorer::score(const std::vector<Sample>& samples, int64_t gro
   std::vector<int64_t> timeouts(static_cast<size_t>(F)), errors(static_cast<size_t>(F));
   for (int64_t i = 0; i < N; ++i)
     for (int64_t f = 0; f < F; ++f) {
-      const Job& job = *jobs[static_cast<size_t>(i * F + f)];
-      bool ok = job.state == State::finished && job.outcome == Outcome::ok;
-      acc[i][f] = static_cast<float>(ok ? job.value : options_.fallback);
-      if (!ok) ++(job.outcome == Outcome::error ? errors : timeouts)[static_cast<size_t>(f)];
+      const auto& [job, k] = slots[static_cast<size_t>(i * F + f)];
+      bool ok = job->state == State::finished && job->outcome == Outcome::ok;
+      acc[i][f] = static_cast<float>(ok ? job->values[k] : options_.fallback);
+      if (!ok) ++(job->outcome == Outcome::error ? errors : timeouts)[static_cast<size_t>(f)];
     }
   out.rewards = rewards.view({B, G, F});
   for (int64_t f = 0; f < F; ++f) {

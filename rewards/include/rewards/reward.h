@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 namespace grpo::rewards {
 
@@ -57,6 +58,18 @@ class RewardFunction {
   // linear amount of work; rewards that may run long override it.
   virtual double score_within(const Sample& sample, const ScoreBudget& budget) const {
     return score(sample);
+  }
+
+  // Rewards whose work is remote (the code reward sends programs to a
+  // sandbox service) return true here and score a whole group per call in
+  // score_batch(), so that the group's G calls overlap. The scorer then
+  // budgets the group as one job.
+  virtual bool batched() const { return false; }
+  virtual std::vector<double> score_batch(const std::vector<const Sample*>& samples, const ScoreBudget& budget) const {
+    std::vector<double> out;
+    out.reserve(samples.size());
+    for (const Sample* s : samples) out.push_back(score_within(*s, budget));
+    return out;
   }
 };
 
