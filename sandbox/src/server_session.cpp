@@ -224,7 +224,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void respond_health() {
     RunQueue::Counts c = state_->queue.counts();
     bool draining = state_->draining;
-    nlohmann::json body = {{"status", draining ? "draining" : "ok"},
+    nlohmann::ordered_json body = {{"status", draining ? "draining" : "ok"},
                            {"running", c.running},
                            {"queued", c.queued},
                            {"concurrency", state_->queue.workers()},

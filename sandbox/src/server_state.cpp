@@ -23,7 +23,7 @@ std::string utc_now() {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-std::string dump(const nlohmann::json& j) {
+std::string dump(const nlohmann::ordered_json& j) {
   // Targets and methods come from the client: replace what is not UTF-8.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -35,7 +35,7 @@ ServerState::ServerState(ServerOptions options_in, std::shared_ptr<Executor> exe
     : options(std::move(options_in)), executor(std::move(executor_in)), queue(executor, concurrency, queue_size) {}
 
 void ServerState::log(const RequestLog& e) {
-  nlohmann::json j = {{"time", utc_now()}, {"peer", e.peer},     {"method", e.method},
+  nlohmann::ordered_json j = {{"time", utc_now()}, {"peer", e.peer},     {"method", e.method},
                       {"target", e.target}, {"status", e.status}, {"ms", e.ms},
                       {"bytes", e.bytes}};
   if (!e.run_status.empty()) j["run_status"] = e.run_status;
@@ -45,7 +45,7 @@ void ServerState::log(const RequestLog& e) {
 }
 
 void ServerState::log_event(std::string_view event, std::string_view detail) {
-  write_line(dump(nlohmann::json{{"time", utc_now()}, {"event", event}, {"detail", detail}}));
+  write_line(dump(nlohmann::ordered_json{{"time", utc_now()}, {"event", event}, {"detail", detail}}));
 }
 
 void ServerState::write_line(const std::string& line) {
