@@ -210,7 +210,8 @@ TEST(SandboxClient, KeepsAtMostMaxInFlightOnTheWire) {
     });
   for (auto& th : threads) th.join();
   for (auto& f : futures) EXPECT_EQ(f.get().status, RunStatus::ok);
-  EXPECT_EQ(t.executor->max_running, 3);
+  EXPECT_LE(t.executor->max_running, 3);
+  EXPECT_GE(t.executor->max_running, 2);  // and not one at a time either
   EXPECT_EQ(t.executor->finished, 12);
 }
 
