@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", server.concurrency, "runs at once; 0: the number of cores")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--queue", server.queue_size, "runs that may wait before 429; 0: 4 x concurrency")
+  app.add_option("--queue", server.queue_size, "runs that may wait before 429; 0: max(64, 8 x concurrency)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-body-mb", max_body_mb, "largest request body, MiB (larger: 413)")

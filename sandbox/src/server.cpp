@@ -189,7 +189,8 @@ void Server::start() {
   Endpoint where = parse_endpoint(m.options.listen);
   int concurrency = m.options.concurrency;
   if (concurrency == 0) concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int queue_size = m.options.queue_size > 0 ? m.options.queue_size : 4 * concurrency;
+  // Deep enough that one client at its default max_in_flight (64) is never turned away.
+  int queue_size = m.options.queue_size > 0 ? m.options.queue_size : std::max(64, 8 * concurrency);
   m.state = std::make_shared<ServerState>(m.options, m.executor, concurrency, queue_size);
   m.listen(where);
   m.work.emplace(m.ioc.get_executor());

@@ -20,7 +20,7 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{120'000};
   // Retries after 429, 503, a refused or reset connection, or one closed
   // before the answer; other 4xx/5xx are final.
-  int max_retries = 4;
+  int max_retries = 8;
   // Retry n waits a uniform time in [b * 2^(n-1) / 2, b * 2^(n-1)], at most 10 s.
   std::chrono::milliseconds retry_backoff{100};
   // Requests out at once (on the wire or waiting to retry); more wait in the

@@ -32,7 +32,7 @@ struct ServerOptions {
   // "127.0.0.1:8765", "[::1]:0" (port 0: any free port) or "unix:/run/grpo.sock".
   std::string listen = "127.0.0.1:8765";
   int concurrency = 0;                 // runs at once (worker threads); 0: the number of cores
-  int queue_size = 0;                  // runs that may wait beyond those, else 429; 0: 4 x concurrency
+  int queue_size = 0;                  // runs that may wait beyond those, else 429; 0: max(64, 8 x concurrency)
   size_t max_body_bytes = 32u << 20;   // larger bodies get 413
   // A client must send each request within this (from the first byte it may
   // send; also the idle time of a kept-alive connection) and read its answer
