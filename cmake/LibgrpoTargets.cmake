@@ -35,8 +35,10 @@ function(libgrpo_library name)
   cmake_parse_arguments(arg "NO_TORCH" "ALIAS;EXPORT_NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} ${arg_SOURCES})
   add_library(${arg_ALIAS} ALIAS ${name})
+  # Installed, our libraries find each other (grpo::rewards needs grpo::sandbox,
+  # which a consumer may never name) next to themselves.
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${arg_EXPORT_NAME}
-    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR} INSTALL_RPATH "$ORIGIN")
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

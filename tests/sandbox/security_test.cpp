@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "sandbox/protocol.h"
+#include "sandbox_fakes.h"
 #include "support/sandbox_service.h"
 
 namespace {
@@ -496,6 +497,31 @@ int main() { return A<890, 0>::v != 0; }
 )cpp");
   EXPECT_EQ(status(r), "compile_error") << to_json(r);
   EXPECT_NE(r.compile_output.find("the compiler was stopped"), std::string::npos) << r.compile_output;
+}
+
+// ---------------------------------------------------------------- bad input
+
+TEST_F(SandboxSecurity, BadInputGets4xxAndTheDaemonKeepsServing) {
+  struct Case {
+    std::string body;
+    int status;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"{\"language\": \"python\", \"code\": ", 400, "not valid JSON"},
+      {R"({"language": "brainfuck", "code": "+"})", 400, "unknown language 'brainfuck' (known: python, cpp)"},
+      {R"j({"language": "cpp", "code": "x", "tests": [{"call": "f()", "expected": 1}]})j", 400, "cpp has no call tests"},
+      {R"({"language": "python", "code": "x", "limits": {"memory_mb": -1}})", 400, "limits.memory_mb: -1 is out of range"},
+      {R"({"language": "python", "code": "x", "limits": {"cpu_ms": 1e12}})", 400, "limits.cpu_ms: expected an integer"},
+      {R"({"language": "python", "code": "x", "limits": {"processes": 100000}})", 400, "limits.processes: 100000"},
+      {std::string(33 << 20, ' '), 413, ""},
+  };
+  for (const Case& c : cases) {
+    sandbox_test::Reply r = sandbox_test::http(service_->endpoint(), "POST", "/v1/run", c.body);
+    EXPECT_EQ(r.status, c.status) << c.body.substr(0, 100) << " -> " << r.body;
+    EXPECT_NE(r.error().find(c.error), std::string::npos) << r.body;
+    EXPECT_TRUE(service_->healthy());
+  }
 }
 
 // ---------------------------------------------------------------- gaming the judge
