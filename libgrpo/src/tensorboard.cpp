@@ -94,7 +94,8 @@ void put_int64(std::string& out, uint32_t field, int64_t value) {
   put_varint(out, static_cast<uint64_t>(value));
 }
 
-// Event { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; }
+// Event { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5;
+//         SessionLog session_log = 7; }
 std::string event(double wall_time, int64_t step, std::string_view summary) {
   std::string out;
   put_double(out, 1, wall_time);
@@ -171,6 +172,16 @@ void TensorBoardWriter::add_text(int64_t step, const std::string& tag, const std
   std::string summary;
   put_bytes(summary, 1, text_value(tag, text));
   write_record(event(wall_time, step, summary));
+}
+
+// Event { SessionLog session_log = 7 { SessionStatus status = 1 (START = 1); } }
+void TensorBoardWriter::truncate_after(int64_t step, double wall_time) {
+  std::string session_log, out;
+  put_int64(session_log, 1, 1);
+  put_double(out, 1, wall_time);
+  put_int64(out, 2, step + 1);
+  put_bytes(out, 7, session_log);
+  write_record(out);
 }
 
 void TensorBoardWriter::flush() {

@@ -33,6 +33,23 @@ uint64_t little_endian(std::string_view bytes) {
   return value;
 }
 
+// What tests/golden/read_tensorboard.py, through TensorBoard's EventAccumulator, reads from dir.
+nlohmann::json read_with_tensorboard(const fs::path& dir) {
+  const std::string command = std::string("'") + LIBGRPO_TEST_PYTHON + "' '" + LIBGRPO_SOURCE_DIR +
+                              "/tests/golden/read_tensorboard.py' '" + dir.string() + "'";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  int status = ::pclose(pipe);
+  if (status != 0) throw std::runtime_error(command + " failed:\n" + output);
+  auto result = nlohmann::json::parse(output);
+  // A record TensorBoard rejects (bad CRC, bad framing) ends its reading there.
+  if (!result["file_version"].is_number()) throw std::runtime_error("TensorBoard read no file_version event: " + output);
+  return result;
+}
+
 class TensorBoardTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -120,18 +137,7 @@ TEST_F(TensorBoardTest, GoldenTensorBoardReadsOurEvents) {
     writer.flush();
   }
 
-  const std::string command = std::string("'") + LIBGRPO_TEST_PYTHON + "' '" + LIBGRPO_SOURCE_DIR +
-                              "/tests/golden/read_tensorboard.py' '" + dir_.string() + "'";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr) << command;
-  std::string output;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
-  ASSERT_EQ(::pclose(pipe), 0) << command << "\n" << output;
-
-  auto result = nlohmann::json::parse(output);
-  // A record TensorBoard rejects (bad CRC, bad framing) ends its reading there.
-  ASSERT_TRUE(result["file_version"].is_number()) << "TensorBoard read no file_version event: " << output;
+  auto result = read_with_tensorboard(dir_);
   EXPECT_EQ(result["file_version"].get<double>(), 2.0);
   const auto& scalars = result["scalars"];
   ASSERT_EQ(scalars.size(), 3u) << scalars.dump();
@@ -160,6 +166,24 @@ TEST_F(TensorBoardTest, GoldenTensorBoardReadsOurEvents) {
   ASSERT_EQ(texts.size(), 1u);
   EXPECT_EQ(texts[0][0].get<int64_t>(), 2);
   EXPECT_EQ(texts[0][1].get<std::string>(), "The answer is **42**.\nÜnïcödé ok");
+}
+
+// A run killed after step 7 and resumed from its step-4 checkpoint: TensorBoard
+// shows steps 1-4 of the first run and 5-6 of the second, nothing twice.
+TEST_F(TensorBoardTest, GoldenResumeDropsStepsAfterTheCheckpoint) {
+  {
+    TensorBoardWriter first(dir_);
+    for (int64_t step = 1; step <= 7; ++step) first.add_scalars(step, {{"reward", double(step)}}, double(step));
+  }
+  {
+    TensorBoardWriter second(dir_);
+    second.truncate_after(4, 100.0);
+    for (int64_t step = 5; step <= 6; ++step) second.add_scalars(step, {{"reward", 10.0 * step}}, 100.0 + step);
+  }
+  auto result = read_with_tensorboard(dir_);
+  std::vector<std::pair<int64_t, double>> got;
+  for (const auto& event : result["scalars"]["reward"]) got.emplace_back(event[0].get<int64_t>(), event[2].get<double>());
+  EXPECT_EQ(got, (std::vector<std::pair<int64_t, double>>{{1, 1.0}, {2, 2.0}, {3, 3.0}, {4, 4.0}, {5, 50.0}, {6, 60.0}}));
 }
 
 }  // namespace

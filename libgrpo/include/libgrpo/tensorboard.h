@@ -11,6 +11,10 @@
 // {file_version: "brain.Event:2"}, then per call {wall_time, step, summary}.
 // NaN and infinite values are written as they are: TensorBoard shows them,
 // and a NaN loss is worth seeing.
+//
+// Resuming from a checkpoint taken after step S: a new writer (a new file in
+// the same directory), then truncate_after(S), so that TensorBoard drops the
+// steps after S that the killed run logged before it is given them again.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +43,11 @@ class TensorBoardWriter {
   // One Event at step holding text under tag, for TensorBoard's Text tab
   // (a string tensor with plugin "text"; markdown is rendered).
   void add_text(int64_t step, const std::string& tag, const std::string& text, double wall_time);
+
+  // Marks a restart after step: a SessionLog START event at step + 1, on
+  // which TensorBoard's loader (purge_orphaned_data, on by default) discards
+  // every event it has read with a step greater than step.
+  void truncate_after(int64_t step, double wall_time);
 
   // Forces what was written to disk (fsync). Each add_* call already hands
   // its whole record to the kernel in one write(), so readers see it at once.
