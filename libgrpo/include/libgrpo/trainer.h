@@ -1,0 +1,127 @@
+// The GRPO trainer: one step reads as the algorithm.
+//
+//   sample groups -> score -> advantages -> (old, reference log-probs)
+//     -> mu passes over minibatches: loss, backward, clip, AdamW -> metrics
+//
+//   grpo::Trainer trainer(grpo::Policy::load(dir), {weighted(std::make_shared<MathReward>())},
+//                         {.prompts_per_step = 8, .group_size = 16});
+//   for (int64_t s = 0; s < 100; ++s) grpo::StepStats stats = trainer.step(next_prompts());
+//
+// Each stage is a function from its own header; the Trainer owns only the
+// state between steps (optimizer, schedule, reference model, step count).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libgrpo/advantages.h"
+#include "libgrpo/completion_stats.h"
+#include "libgrpo/config.h"
+#include "libgrpo/loss.h"
+#include "libgrpo/metrics.h"
+#include "libgrpo/rollout.h"
+#include "libgrpo/sampling.h"
+#include "rewards/combine.h"
+#include "rewards/scoring.h"
+
+namespace grpo {
+
+// AdamW with linear warmup then cosine decay to min_lr_ratio * lr at total_steps
+// (constant after warmup when total_steps is 0), and global-norm gradient clipping.
+struct OptimizerOptions {
+  double lr = 1e-6;
+  double weight_decay = 0.0;
+  double beta1 = 0.9;
+  double beta2 = 0.99;
+  double eps = 1e-8;
+  int64_t warmup_steps = 0;
+  int64_t total_steps = 0;
+  double min_lr_ratio = 0.0;
+  double max_grad_norm = 1.0;  // 0: no clipping
+};
+void describe(config::Visitor& v, OptimizerOptions& o);
+
+// The learning rate of optimizer step `step` (0-based).
+double scheduled_lr(const OptimizerOptions& o, int64_t step);
+
+struct TrainerOptions {
+  int64_t prompts_per_step = 8;  // B
+  int64_t group_size = 16;       // G
+  int64_t mu = 1;                // passes over each batch (GRPO's μ); > 1 needs old log-probs
+  int64_t minibatches = 1;       // optimizer steps per pass; B * G must divide evenly
+  int64_t micro_batch_size = 0;  // completions per forward/backward (gradient accumulation); 0: a minibatch
+  // The reference policy for the KL term (loss.beta > 0) is reset to the
+  // current policy every ref_reset_steps steps (R1 resets it); 0: never.
+  int64_t ref_reset_steps = 0;
+  SamplingOptions sampling;
+  AdvantageOptions advantages;
+  LossOptions loss;
+  OptimizerOptions optimizer;
+  ReflectionOptions reflection;
+  // The reward whose value >= 1 marks a completion correct (for accuracy and
+  // the length/reflection splits); empty: the first reward function.
+  std::string accuracy_reward;
+};
+void describe(config::Visitor& v, TrainerOptions& o);
+
+// One prompt of a step: its token ids and the row the rewards read
+// (rewards::Sample::prompt and ::fields).
+struct Prompt {
+  std::vector<int64_t> ids;
+  std::string text;
+  std::map<std::string, std::string> fields;
+};
+
+struct StepStats {
+  int64_t step = 0;  // 1-based, after this step
+  Metrics metrics;   // TRL's names plus completion_stats(), grad_norm, learning_rate, time/*
+  RolloutBatch rollout;
+  std::vector<std::string> completions;  // decoded, B * G (empty strings without a tokenizer)
+  torch::Tensor rewards;                 // [B, G] the weighted sum
+};
+
+// Data-parallel seam: how gradients and statistics meet across processes.
+// The single-process one does nothing; a c10d-backed one sums across ranks.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int world_size() const = 0;
+  virtual void all_reduce_sum(torch::Tensor& t) = 0;  // in place
+};
+std::shared_ptr<Communicator> single_process();
+
+class Trainer {
+ public:
+  Trainer(Policy policy, std::vector<rewards::WeightedReward> rewards, TrainerOptions options,
+          std::shared_ptr<Communicator> comm = single_process());
+
+  // One GRPO step on `prompts` (prompts_per_step of them).
+  StepStats step(const std::vector<Prompt>& prompts);
+
+  Policy& policy() { return policy_; }
+  torch::optim::AdamW& optimizer() { return *optimizer_; }
+  int64_t steps_done() const { return step_; }
+  int64_t optimizer_steps_done() const { return optimizer_step_; }
+  void set_steps_done(int64_t step, int64_t optimizer_step);  // when resuming
+  const TrainerOptions& options() const { return options_; }
+
+ private:
+  torch::Tensor reference_logps(const torch::Tensor& ids, const torch::Tensor& mask, int64_t completion_length);
+  Metrics update(const RolloutBatch& batch, const torch::Tensor& advantages, const torch::Tensor& ref_logps);
+
+  Policy policy_;
+  TrainerOptions options_;
+  std::shared_ptr<Communicator> comm_;
+  rewards::RewardScorer scorer_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  CausalLM reference_{nullptr};
+  int64_t step_ = 0;
+  int64_t optimizer_step_ = 0;
+};
+
+}  // namespace grpo

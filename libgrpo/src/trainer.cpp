@@ -1,0 +1,287 @@
+#include "libgrpo/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "libgrpo/error.h"
+#include "libgrpo/logprobs.h"
+
+namespace grpo {
+
+void describe(config::Visitor& v, OptimizerOptions& o) {
+  v.field("lr", o.lr, config::Range<double>::above(0.0));
+  v.field("weight_decay", o.weight_decay, config::Range<double>::at_least(0.0));
+  v.field("beta1", o.beta1, config::Range<double>::half_open(0.0, 1.0));
+  v.field("beta2", o.beta2, config::Range<double>::half_open(0.0, 1.0));
+  v.field("eps", o.eps, config::Range<double>::above(0.0));
+  v.field("warmup_steps", o.warmup_steps, config::Range<int64_t>::at_least(0));
+  v.field("total_steps", o.total_steps, config::Range<int64_t>::at_least(0));
+  v.field("min_lr_ratio", o.min_lr_ratio, config::Range<double>::closed(0.0, 1.0));
+  v.field("max_grad_norm", o.max_grad_norm, config::Range<double>::at_least(0.0));
+}
+
+double scheduled_lr(const OptimizerOptions& o, int64_t step) {
+  if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
+  if (o.total_steps <= 0) return o.lr;
+  double span = static_cast<double>(std::max<int64_t>(1, o.total_steps - o.warmup_steps));
+  double progress = std::clamp(static_cast<double>(step - o.warmup_steps) / span, 0.0, 1.0);
+  double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  return o.lr * (o.min_lr_ratio + (1.0 - o.min_lr_ratio) * cosine);
+}
+
+void describe(config::Visitor& v, TrainerOptions& o) {
+  v.field("prompts_per_step", o.prompts_per_step, config::Range<int64_t>::at_least(1));
+  v.field("group_size", o.group_size, config::Range<int64_t>::at_least(2));
+  v.field("mu", o.mu, config::Range<int64_t>::at_least(1));
+  v.field("minibatches", o.minibatches, config::Range<int64_t>::at_least(1));
+  v.field("micro_batch_size", o.micro_batch_size, config::Range<int64_t>::at_least(0));
+  v.field("ref_reset_steps", o.ref_reset_steps, config::Range<int64_t>::at_least(0));
+  v.field("accuracy_reward", o.accuracy_reward);
+  v.section("sampling", o.sampling);
+  v.section("advantages", o.advantages);
+  v.section("loss", o.loss);
+  v.section("optimizer", o.optimizer);
+  v.section("reflection", o.reflection);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+class SingleProcess final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int world_size() const override { return 1; }
+  void all_reduce_sum(torch::Tensor&) override {}
+};
+
+// A frozen copy of `model`'s weights.
+CausalLM frozen_copy(CausalLM& model) {
+  auto param = model->parameters().at(0);
+  CausalLM copy(model->config(), torch::TensorOptions().dtype(param.scalar_type()).device(param.device()));
+  torch::NoGradGuard no_grad;
+  auto source = model->named_parameters();
+  for (auto& p : copy->named_parameters()) {
+    p.value().copy_(source[p.key()]);
+    p.value().set_requires_grad(false);
+  }
+  auto source_buffers = model->named_buffers();
+  for (auto& b : copy->named_buffers()) b.value().copy_(source_buffers[b.key()]);
+  copy->eval();
+  return copy;
+}
+
+// Log-probs of the completion tokens under `model`, without gradients, in
+// slices of `rows` sequences.
+torch::Tensor logps_no_grad(CausalLM& model, const torch::Tensor& ids, const torch::Tensor& mask, int64_t C,
+                            int64_t rows, double temperature) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t s = 0; s < ids.size(0); s += rows) {
+    int64_t e = std::min(ids.size(0), s + rows);
+    parts.push_back(completion_logprobs(model, ids.slice(0, s, e), mask.slice(0, s, e), C,
+                                        {.temperature = temperature, .with_entropy = false})
+                        .logps);
+  }
+  return torch::cat(parts);
+}
+
+void accumulate(Metrics& sum, const Metrics& m) {
+  for (const auto& [k, v] : m) sum[k] += v;
+}
+
+}  // namespace
+
+std::shared_ptr<Communicator> single_process() { return std::make_shared<SingleProcess>(); }
+
+Trainer::Trainer(Policy policy, std::vector<rewards::WeightedReward> rewards, TrainerOptions options,
+                 std::shared_ptr<Communicator> comm)
+    : policy_(std::move(policy)),
+      options_(std::move(options)),
+      comm_(std::move(comm)),
+      scorer_(std::move(rewards)) {
+  const TrainerOptions& o = options_;
+  const int64_t N = o.prompts_per_step * o.group_size;
+  GRPO_CHECK(o.group_size >= 2, "group_size must be at least 2 (the group is the baseline), got ", o.group_size);
+  GRPO_CHECK(o.mu >= 1 && o.minibatches >= 1, "mu and minibatches must be at least 1");
+  GRPO_CHECK(N % o.minibatches == 0, "prompts_per_step x group_size = ", N, " completions do not split into ",
+             o.minibatches, " minibatches");
+  const int64_t per_minibatch = N / o.minibatches;
+  GRPO_CHECK(o.micro_batch_size == 0 || per_minibatch % o.micro_batch_size == 0, "a minibatch of ", per_minibatch,
+             " completions does not split into micro-batches of ", o.micro_batch_size);
+  GRPO_CHECK(policy_.model, "the trainer needs a policy model");
+  const OptimizerOptions& opt = o.optimizer;
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      policy_.model->parameters(), torch::optim::AdamWOptions(opt.lr)
+                                       .betas({opt.beta1, opt.beta2})
+                                       .eps(opt.eps)
+                                       .weight_decay(opt.weight_decay));
+  if (o.loss.beta > 0) reference_ = frozen_copy(policy_.model);
+}
+
+void Trainer::set_steps_done(int64_t step, int64_t optimizer_step) {
+  step_ = step;
+  optimizer_step_ = optimizer_step;
+}
+
+StepStats Trainer::step(const std::vector<Prompt>& prompts) {
+  const TrainerOptions& o = options_;
+  const int64_t B = o.prompts_per_step, G = o.group_size, N = B * G;
+  GRPO_CHECK(static_cast<int64_t>(prompts.size()) == B, "step() got ", prompts.size(), " prompts, expected ",
+             "prompts_per_step = ", B);
+  StepStats stats;
+  const auto start = Clock::now();
+
+  // ---------------------------------------------------------------- sample groups
+  std::vector<std::vector<int64_t>> prompt_ids;
+  for (const Prompt& p : prompts) prompt_ids.push_back(p.ids);
+  SamplingOptions sampling = o.sampling;
+  sampling.seed = o.sampling.seed + step_;  // a fresh draw each step, the same one on resume
+  policy_.model->eval();
+  stats.rollout = sample_groups(policy_, prompt_ids, G, sampling);
+  const RolloutBatch& batch = stats.rollout;
+  const double t_rollout = seconds_since(start);
+
+  // ---------------------------------------------------------------- score
+  const auto t0 = Clock::now();
+  std::vector<rewards::Sample> samples(static_cast<size_t>(N));
+  auto lengths = batch.completion_lengths.accessor<int64_t, 1>();
+  for (int64_t n = 0; n < N; ++n) {
+    const Prompt& p = prompts[static_cast<size_t>(n / G)];
+    rewards::Sample& s = samples[static_cast<size_t>(n)];
+    s.prompt = p.text;
+    s.fields = p.fields;
+    s.completion_tokens = lengths[n];
+    if (policy_.tokenizer) {
+      auto row = batch.completion_ids[n].slice(0, 0, lengths[n]).contiguous();
+      s.completion = policy_.tokenizer->decode(std::vector<int64_t>(row.data_ptr<int64_t>(),
+                                                                    row.data_ptr<int64_t>() + row.numel()));
+    }
+  }
+  rewards::BatchRewards scored = scorer_.score(samples, G);  // [B, G, F]
+  const double t_reward = seconds_since(t0);
+
+  // ---------------------------------------------------------------- advantages
+  Advantages adv = compute_advantages(scored.rewards, o.advantages, scored.weights, scored.names);
+
+  // ---------------------------------------------------------------- update
+  const auto t1 = Clock::now();
+  torch::Tensor ids = torch::cat({batch.prompt_ids, batch.completion_ids}, 1);     // [N, P + C]
+  torch::Tensor mask = torch::cat({batch.prompt_mask, batch.completion_mask}, 1);  // [N, P + C]
+  torch::Tensor ref_logps;
+  if (o.loss.beta > 0)
+    ref_logps = logps_no_grad(reference_, ids, mask, batch.completion_ids.size(1), N / o.minibatches,
+                              o.sampling.temperature);
+  Metrics update_metrics = update(batch, adv.advantages.reshape({N}).to(torch::kFloat), ref_logps);
+  const double t_update = seconds_since(t1);
+  ++step_;
+  if (o.ref_reset_steps > 0 && o.loss.beta > 0 && step_ % o.ref_reset_steps == 0)
+    reference_ = frozen_copy(policy_.model);
+
+  // ---------------------------------------------------------------- metrics
+  size_t accuracy_index = 0;
+  for (size_t f = 0; f < scored.names.size(); ++f)
+    if (scored.names[f] == o.accuracy_reward) accuracy_index = f;
+  auto acc = scored.rewards.accessor<float, 3>();
+  std::vector<CompletionRecord> records;
+  for (int64_t n = 0; n < N; ++n) {
+    float r = acc[n / G][n % G][static_cast<int64_t>(accuracy_index)];
+    records.push_back({samples[static_cast<size_t>(n)].completion, lengths[n], r >= 1.0f,
+                       batch.finish_reasons[static_cast<size_t>(n)] == FinishReason::length});
+    stats.completions.push_back(samples[static_cast<size_t>(n)].completion);
+  }
+  Metrics& m = stats.metrics;
+  m = adv.metrics;
+  for (const auto& [k, v] : scored.metrics) m[k] = v;
+  for (const auto& [k, v] : update_metrics) m[k] = v;
+  for (const auto& [k, v] : completion_stats(records, o.reflection)) m[k] = v;
+  const double total = seconds_since(start);
+  m["time/rollout"] = t_rollout;
+  m["time/reward"] = t_reward;
+  m["time/update"] = t_update;
+  m["tokens_per_second"] = static_cast<double>(mask.sum().item<int64_t>()) / std::max(total, 1e-9);
+  stats.step = step_;
+  stats.rewards = adv.rewards;
+  return stats;
+}
+
+Metrics Trainer::update(const RolloutBatch& batch, const torch::Tensor& advantages, const torch::Tensor& ref_logps) {
+  const TrainerOptions& o = options_;
+  const int64_t N = batch.completion_ids.size(0), C = batch.completion_ids.size(1);
+  const int64_t per_minibatch = N / o.minibatches;
+  const int64_t micro = o.micro_batch_size > 0 ? o.micro_batch_size : per_minibatch;
+  const int64_t accumulation = per_minibatch / micro;
+  const double temperature = o.sampling.temperature > 0 ? o.sampling.temperature : 1.0;
+  torch::Tensor ids = torch::cat({batch.prompt_ids, batch.completion_ids}, 1);
+  torch::Tensor mask = torch::cat({batch.prompt_mask, batch.completion_mask}, 1);
+  torch::Tensor completion_mask = batch.completion_mask.to(torch::kFloat);
+  torch::Tensor truncated = torch::zeros({N}, torch::kBool);
+  for (int64_t n = 0; n < N; ++n)
+    if (batch.finish_reasons[static_cast<size_t>(n)] == FinishReason::length) truncated[n] = true;
+
+  // π_θ_old: only needed when the policy moves before the last minibatch.
+  torch::Tensor old_logps;
+  if (o.mu > 1 || o.minibatches > 1) old_logps = logps_no_grad(policy_.model, ids, mask, C, micro, temperature);
+
+  policy_.model->train();
+  Metrics sums;
+  int64_t micro_batches = 0;
+  double grad_norm_sum = 0, lr = 0;
+  auto params = policy_.model->parameters();
+  for (int64_t pass = 0; pass < o.mu; ++pass) {
+    // A fixed permutation per (step, pass): the same on a resumed run.
+    auto gen = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<uint64_t>(o.sampling.seed) * 1000003u +
+                                                              static_cast<uint64_t>(step_ * 131 + pass));
+    torch::Tensor order = o.minibatches > 1 ? torch::randperm(N, gen, torch::kLong) : torch::arange(N);
+    for (int64_t mb = 0; mb < o.minibatches; ++mb) {
+      torch::Tensor rows = order.slice(0, mb * per_minibatch, (mb + 1) * per_minibatch);
+      // DAPO's normaliser counts the tokens of the whole optimizer step.
+      torch::Tensor tokens = completion_mask.index_select(0, rows).sum();
+      comm_->all_reduce_sum(tokens);
+      StepScale scale{.accumulation_steps = accumulation,
+                      .world_size = comm_->world_size(),
+                      .total_tokens = tokens.item<double>(),
+                      .total_sequences = static_cast<double>(per_minibatch * comm_->world_size())};
+      optimizer_->zero_grad();
+      for (int64_t k = 0; k < accumulation; ++k) {
+        torch::Tensor r = rows.slice(0, k * micro, (k + 1) * micro);
+        TokenLogprobs lp = completion_logprobs(policy_.model, ids.index_select(0, r), mask.index_select(0, r), C,
+                                               {.temperature = temperature, .with_entropy = true});
+        LossInput in{.logps = lp.logps,
+                     .mask = completion_mask.index_select(0, r),
+                     .advantages = advantages.index_select(0, r),
+                     .old_logps = old_logps.defined() ? old_logps.index_select(0, r) : torch::Tensor(),
+                     .ref_logps = ref_logps.defined() ? ref_logps.index_select(0, r) : torch::Tensor(),
+                     .sampler_logps = batch.sampler_logps.index_select(0, r),
+                     .entropies = lp.entropies,
+                     .truncated = truncated.index_select(0, r),
+                     .step = scale};
+        LossOutput out = policy_loss(in, o.loss);
+        out.loss.backward();
+        accumulate(sums, out.metrics);
+        ++micro_batches;
+      }
+      for (auto& p : params)
+        if (p.grad().defined()) comm_->all_reduce_sum(p.mutable_grad());
+      double max_norm = o.optimizer.max_grad_norm > 0 ? o.optimizer.max_grad_norm
+                                                      : std::numeric_limits<double>::infinity();
+      grad_norm_sum += torch::nn::utils::clip_grad_norm_(params, max_norm);
+      lr = scheduled_lr(o.optimizer, optimizer_step_);
+      for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+      optimizer_->step();
+      ++optimizer_step_;
+    }
+  }
+  policy_.model->eval();
+  Metrics m;
+  for (const auto& [k, v] : sums) m[k] = v / static_cast<double>(micro_batches);
+  m["grad_norm"] = grad_norm_sum / static_cast<double>(o.mu * o.minibatches);
+  m["learning_rate"] = lr;
+  return m;
+}
+
+}  // namespace grpo
