@@ -86,7 +86,7 @@ Example make_countdown(const CountdownTaskOptions& o, SplitMix64& rng) {
     Example ex;
     ex.prompt = "Using the numbers " + list + ", create an equation that equals " +
                 std::to_string(equation->value) +
-                ". You can use basic arithmetic operations (+, -, *, /) and each number exactly once.";
+                ". You can use basic arithmetic operations (+, -, *, /) and must use each number exactly once.";
     ex.answer = equation->text;
     ex.fields = {{"nums", list}, {"target", std::to_string(equation->value)}};
     ex.difficulty = static_cast<double>(count);
