@@ -156,11 +156,9 @@ StepStats Trainer::step(const std::vector<Prompt>& prompts) {
     s.prompt = p.text;
     s.fields = p.fields;
     s.completion_tokens = lengths[n];
-    if (policy_.tokenizer) {
-      auto row = batch.completion_ids[n].slice(0, 0, lengths[n]).contiguous();
-      s.completion = policy_.tokenizer->decode(std::vector<int64_t>(row.data_ptr<int64_t>(),
-                                                                    row.data_ptr<int64_t>() + row.numel()));
-    }
+    auto row = batch.completion_ids[n].slice(0, 0, lengths[n]).contiguous();
+    s.completion_ids.assign(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
+    if (policy_.tokenizer) s.completion = policy_.tokenizer->decode(s.completion_ids);
   }
   rewards::BatchRewards scored = scorer_.score(samples, G);  // [B, G, F]
   const double t_reward = seconds_since(t0);

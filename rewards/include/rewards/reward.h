@@ -20,6 +20,8 @@ struct Sample {
   // Length of the completion in tokens, for length-based rewards (length.h);
   // -1 when unknown.
   int64_t completion_tokens = -1;
+  // The completion's token ids, when the caller has them (the trainer does).
+  std::vector<int64_t> completion_ids;
 };
 
 // Limits on one scoring call: a deadline and a stop request that another
