@@ -219,16 +219,7 @@ bool read_collected(int dir, const std::string& name, int64_t max_bytes, std::st
   return ok;
 }
 
-void send(int fd, const InitReport& report) {
-  std::string bytes = encode(report);
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
+void send(int fd, const InitReport& report) { write_all(fd, encode(report)); }
 
 }  // namespace
 

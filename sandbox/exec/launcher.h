@@ -27,6 +27,10 @@ constexpr gid_t kJailGid = 1000;
     if ((call) < 0) ::grpo::sandbox::launcher::fail_errno(::grpo::detail::concat(__VA_ARGS__)); \
   } while (0)
 
+// Writes all of `bytes` to `fd` (retrying short writes); gives up silently
+// when the reader is gone.
+void write_all(int fd, const std::string& bytes);
+
 // A cgroup (v1 memory+pids, or v2) for one run, removed on destruction.
 class Cgroup {
  public:

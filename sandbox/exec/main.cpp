@@ -74,6 +74,8 @@ std::string read_all(int fd) {
   }
 }
 
+}  // namespace
+
 void write_all(int fd, const std::string& bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
@@ -83,6 +85,8 @@ void write_all(int fd, const std::string& bytes) {
     off += static_cast<size_t>(n);
   }
 }
+
+namespace {
 
 void write_proc(pid_t pid, const char* file, const std::string& text) {
   std::string path = "/proc/" + std::to_string(pid) + "/" + file;
