@@ -32,3 +32,13 @@ message(STATUS "consumer output:\n${last_output}")
 if(NOT last_output MATCHES "format reward")
   message(FATAL_ERROR "unexpected consumer output")
 endif()
+
+# A custom loop around Trainer::step() with a user-defined reward.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/custom_loop -B ${SCRATCH}/build-loop -G ${GENERATOR}
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${SCRATCH}/prefix -DTorch_DIR=${TORCH_DIR} ${launcher})
+run(${CMAKE_COMMAND} --build ${SCRATCH}/build-loop)
+run(${SCRATCH}/build-loop/custom_loop)
+message(STATUS "custom_loop output:\n${last_output}")
+if(NOT last_output MATCHES "step 30  reward 0\\.[6-9]|step 30  reward 1\\.0")
+  message(FATAL_ERROR "the custom loop did not raise its reward above 0.6 in 30 steps")
+endif()
