@@ -174,7 +174,7 @@ StepStats Trainer::step(const std::vector<Prompt>& prompts) {
   if (o.loss.beta > 0)
     ref_logps = logps_no_grad(reference_, ids, mask, batch.completion_ids.size(1), N / o.minibatches,
                               o.sampling.temperature);
-  Metrics update_metrics = update(batch, adv.advantages.reshape({N}).to(torch::kFloat), ref_logps);
+  Metrics update_metrics = update(batch, ids, mask, adv.advantages.reshape({N}).to(torch::kFloat), ref_logps);
   const double t_update = seconds_since(t1);
   ++step_;
   if (o.ref_reset_steps > 0 && o.loss.beta > 0 && step_ % o.ref_reset_steps == 0)
@@ -207,19 +207,19 @@ StepStats Trainer::step(const std::vector<Prompt>& prompts) {
   return stats;
 }
 
-Metrics Trainer::update(const RolloutBatch& batch, const torch::Tensor& advantages, const torch::Tensor& ref_logps) {
+Metrics Trainer::update(const RolloutBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,
+                        const torch::Tensor& advantages, const torch::Tensor& ref_logps) {
   const TrainerOptions& o = options_;
   const int64_t N = batch.completion_ids.size(0), C = batch.completion_ids.size(1);
   const int64_t per_minibatch = N / o.minibatches;
   const int64_t micro = o.micro_batch_size > 0 ? o.micro_batch_size : per_minibatch;
   const int64_t accumulation = per_minibatch / micro;
   const double temperature = o.sampling.temperature > 0 ? o.sampling.temperature : 1.0;
-  torch::Tensor ids = torch::cat({batch.prompt_ids, batch.completion_ids}, 1);
-  torch::Tensor mask = torch::cat({batch.prompt_mask, batch.completion_mask}, 1);
   torch::Tensor completion_mask = batch.completion_mask.to(torch::kFloat);
   torch::Tensor truncated = torch::zeros({N}, torch::kBool);
+  bool* is_truncated = truncated.data_ptr<bool>();
   for (int64_t n = 0; n < N; ++n)
-    if (batch.finish_reasons[static_cast<size_t>(n)] == FinishReason::length) truncated[n] = true;
+    is_truncated[n] = batch.finish_reasons[static_cast<size_t>(n)] == FinishReason::length;
 
   // π_θ_old: only needed when the policy moves before the last minibatch.
   torch::Tensor old_logps;

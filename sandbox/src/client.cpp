@@ -183,28 +183,23 @@ void Call::complete(const Answer& answer) {
   }
 }
 
-RunResult failed(std::string message) {
-  RunResult r;
-  r.status = RunStatus::internal_error;
-  r.execution.status = RunStatus::internal_error;
-  r.message = std::move(message);
-  return r;
-}
-
 // The RunResult a POST /v1/run came to, after all its attempts.
 RunResult run_result_of(const Answer& a, int attempts, const std::string& where,
                         std::chrono::milliseconds timeout) {
   std::string tries = attempts > 1 ? fmt::format(" (after {} attempts)", attempts) : "";
-  if (a.error == net::error::operation_aborted) return failed("the sandbox client was shut down before the answer");
+  if (a.error == net::error::operation_aborted)
+    return RunResult::internal_error("the sandbox client was shut down before the answer");
   if (a.error == beast::error::timeout)
-    return failed(fmt::format("sandbox at {}: no answer within the timeout of {} ms{}", where, timeout.count(), tries));
-  if (a.error) return failed(fmt::format("sandbox at {}: {}{}", where, a.error.message(), tries));
+    return RunResult::internal_error(
+        fmt::format("sandbox at {}: no answer within the timeout of {} ms{}", where, timeout.count(), tries));
+  if (a.error) return RunResult::internal_error(fmt::format("sandbox at {}: {}{}", where, a.error.message(), tries));
   if (a.status != 200)
-    return failed(fmt::format("sandbox at {} answered {}: {}{}", where, a.status, error_text(a.body), tries));
+    return RunResult::internal_error(
+        fmt::format("sandbox at {} answered {}: {}{}", where, a.status, error_text(a.body), tries));
   try {
     return parse_run_result(a.body);
   } catch (const grpo::Error& e) {
-    return failed(fmt::format("sandbox at {}: {}", where, e.message()));
+    return RunResult::internal_error(fmt::format("sandbox at {}: {}", where, e.message()));
   }
 }
 

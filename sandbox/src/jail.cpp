@@ -119,7 +119,7 @@ bool drain(int fd, std::string& out, size_t cap, bool& overflow) {
     }
     if (n == 0) return false;
     if (errno == EINTR) continue;
-    return errno == EAGAIN || errno == EWOULDBLOCK ? true : false;
+    return errno == EAGAIN || errno == EWOULDBLOCK;  // no more for now; any other error ends the stream
   }
 }
 

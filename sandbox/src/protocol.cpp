@@ -160,6 +160,14 @@ RunStatus parse_run_status(std::string_view name) {
   GRPO_FAIL("unknown run status '", name, "'");
 }
 
+RunResult RunResult::internal_error(std::string message) {
+  RunResult r;
+  r.status = RunStatus::internal_error;
+  r.execution.status = RunStatus::internal_error;
+  r.message = std::move(message);
+  return r;
+}
+
 int64_t RunResult::tests_passed() const {
   int64_t n = 0;
   for (const TestResult& t : tests) n += t.passed ? 1 : 0;

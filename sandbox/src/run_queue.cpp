@@ -4,18 +4,6 @@
 
 namespace grpo::sandbox {
 
-namespace {
-
-RunResult internal_error(std::string message) {
-  RunResult r;
-  r.status = RunStatus::internal_error;
-  r.execution.status = RunStatus::internal_error;
-  r.message = std::move(message);
-  return r;
-}
-
-}  // namespace
-
 RunQueue::RunQueue(std::shared_ptr<Executor> executor, int workers, int waiting)
     : executor_(std::move(executor)), workers_(workers), waiting_(waiting) {
   GRPO_CHECK(executor_ != nullptr, "the run queue needs an executor");
@@ -102,16 +90,16 @@ void RunQueue::work() {
     }
     RunResult result;
     if (job->stop.stop_requested()) {
-      result = internal_error("the run was cancelled before it started");
+      result = RunResult::internal_error("the run was cancelled before it started");
     } else {
       // Executor::run promises not to throw; a broken one must not take the
       // worker (and the process) down with it.
       try {
         result = executor_->run(job->request, job->stop.get_token());
       } catch (const std::exception& e) {
-        result = internal_error(std::string("the executor failed: ") + e.what());
+        result = RunResult::internal_error(std::string("the executor failed: ") + e.what());
       } catch (...) {
-        result = internal_error("the executor failed with an unknown exception");
+        result = RunResult::internal_error("the executor failed with an unknown exception");
       }
     }
     bool cancelled;

@@ -9,6 +9,7 @@
 
 #include "libgrpo/dataset.h"
 #include "libgrpo/error.h"
+#include "support/expect_error.h"
 #include "libgrpo/prompt.h"
 #include "libgrpo/tokenizer.h"
 
@@ -18,21 +19,6 @@ using grpo::DatasetOptions;
 using grpo::Example;
 using grpo::Split;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const grpo::Error& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
-
-#define EXPECT_ERROR(statement, fragment)                                                  \
-  do {                                                                                     \
-    std::string message_ = error_of([&] { (void)(statement); });                           \
-    EXPECT_NE(message_.find(fragment), std::string::npos)                                  \
-        << #statement << " should fail with '" << (fragment) << "', got: '" << message_ << "'"; \
-  } while (0)
 
 // Writes `text` to a fresh file named `name` in the test's scratch directory.
 std::string write_file(const std::string& name, const std::string& text) {

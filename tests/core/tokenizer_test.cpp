@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "libgrpo/error.h"
+#include "support/expect_error.h"
 #include "libgrpo/tokenizer.h"
 #include "tokenizer_regex.h"  // private: libgrpo/src
 #include "unicode.h"          // private: libgrpo/src
@@ -64,23 +65,6 @@ std::string corpus_name(size_t i) { return fixtures().at("corpus").at(i).at("nam
 std::string show(const Ids& ids) { return json(ids).dump(); }
 std::string show(const std::string& text) { return json(text).dump(); }  // escapes control characters
 
-// The message of the grpo::Error that f throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const grpo::Error& e) {
-    return e.message();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR(statement, fragment)                                           \
-  do {                                                                              \
-    std::string message_ = error_of([&] { (void)(statement); });                    \
-    EXPECT_NE(message_.find(fragment), std::string::npos)                           \
-        << #statement << " should fail with '" << (fragment) << "', got: '" << message_ << "'"; \
-  } while (0)
 
 // ---------------------------------------------------------------- parity per tokenizer
 
@@ -370,7 +354,7 @@ TEST(TokenizerErrors, UnsupportedPiecesAreNamed) {
   for (const Case& c : cases) {
     json j = small_tokenizer_json();
     c.mutate(j);
-    std::string message = error_of([&] { Tokenizer::from_json(j.dump(), "", "x/tokenizer.json"); });
+    std::string message = grpo::test::error_of([&] { Tokenizer::from_json(j.dump(), "", "x/tokenizer.json"); });
     EXPECT_NE(message.find(c.fragment), std::string::npos) << "want '" << c.fragment << "', got '" << message << "'";
     EXPECT_TRUE(message.starts_with("x/tokenizer.json: ")) << message;
   }

@@ -111,8 +111,9 @@ class Trainer {
   const TrainerOptions& options() const { return options_; }
 
  private:
-  torch::Tensor reference_logps(const torch::Tensor& ids, const torch::Tensor& mask, int64_t completion_length);
-  Metrics update(const RolloutBatch& batch, const torch::Tensor& advantages, const torch::Tensor& ref_logps);
+  // ids, mask: [N, P + C] prompt and completion together.
+  Metrics update(const RolloutBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,
+                 const torch::Tensor& advantages, const torch::Tensor& ref_logps);
 
   Policy policy_;
   TrainerOptions options_;

@@ -100,6 +100,8 @@ struct RunResult {
   std::string message;         // internal_error: what failed, for the operator
 
   int64_t tests_passed() const;
+  // A result for a run the service could not do, with the reason.
+  static RunResult internal_error(std::string message);
 };
 
 // Wire form of a result; parse_run_result(to_json(r)) == r.
