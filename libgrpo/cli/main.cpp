@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   auto* tokenize = grpo::cli::add_tokenize_command(app, tokenize_args);
   grpo::cli::RewardMathArgs reward_math_args;
   auto* reward = grpo::cli::add_reward_command(app, reward_math_args);
+  grpo::cli::ReportArgs report_args;
+  auto* report = grpo::cli::add_report_command(app, report_args);
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     if (*config) return run_config(config_args);
     if (*tokenize) return grpo::cli::run_tokenize(tokenize_args, std::cin, std::cout);
     if (*reward) return grpo::cli::run_reward_math(reward_math_args, std::cin, std::cout, std::cerr);
+    if (*report) return grpo::cli::run_report(report_args, std::cout);
   } catch (const grpo::Error& e) {
     std::cerr << "grpo: error: " << e.message() << "\n";
     return 1;

@@ -82,3 +82,33 @@ expect_input(reward-math-empty ${DATA}/recipes/minimal.yaml 1 "bad_input" "line 
 expect(reward-needs-subcommand 106 "" "A subcommand is required" reward)
 expect(reward-math-bad-option 105 "" "--timeout-ms: Value 0 not in range" reward math --timeout-ms 0)
 expect(reward-math-help 0 "--pred-is-answer.*--rel-tol.*--timeout-ms" "^$" reward math --help)
+
+# ---------------------------------------------------------------- grpo report
+# tests/data/run: a made-up 40-step run (metrics with evaluations every 10
+# steps and a null kl, samples with a completion that tries to inject markup, recipe).
+file(REMOVE_RECURSE ${SCRATCH}/run)
+file(COPY ${DATA}/run DESTINATION ${SCRATCH})
+expect(report-default-out 0 "^wrote .*/run/report.html\n$" "^$" report ${SCRATCH}/run)
+file(READ ${SCRATCH}/run/report.html html)
+foreach(want "^<!DOCTYPE html>" "</body></html>\n$" "data-metric=\"eval/accuracy\"" "data-metric=\"time/rollout\""
+             "class=\"band\" data-metric=\"reward_std\"" "&lt;/script&gt;&lt;img src=x onerror=alert\\(1\\)&gt;"
+             "<summary>recipe.yaml")
+  if(NOT html MATCHES "${want}")
+    message(FATAL_ERROR "report-default-out: report.html does not match '${want}'")
+  endif()
+endforeach()
+if(html MATCHES "<img|<script")
+  message(FATAL_ERROR "report-default-out: report.html holds unescaped markup from the run")
+endif()
+expect(report-compare 0 "^wrote .*compare.html\n$" "^$"
+       report ${DATA}/run --compare ${SCRATCH}/run --label real --label control --out ${SCRATCH}/compare.html --samples 1)
+file(READ ${SCRATCH}/compare.html html)
+if(NOT html MATCHES "data-metric=\"reward\" data-run=\"1\"" OR NOT html MATCHES "reward · control")
+  message(FATAL_ERROR "report-compare: the second run is not drawn")
+endif()
+expect(report-missing-dir 1 "^$" "grpo: error: \"[^\"]*/no_such_run\": no such run directory" report ${SCRATCH}/no_such_run)
+file(MAKE_DIRECTORY ${SCRATCH}/bad_run)
+file(WRITE ${SCRATCH}/bad_run/metrics.jsonl "{\"step\": 1, \"reward\": 0.5}\n{\"step\": 2, \"reward\": oops}\n{\"step\": 3}\n")
+expect(report-bad-line 1 "^$" "grpo: error: \"[^\"]*/bad_run/metrics.jsonl\" line 2 is not a metrics record" report ${SCRATCH}/bad_run)
+expect(report-too-many-labels 1 "^$" "grpo: error: 3 --label given for 2 runs"
+       report ${DATA}/run --compare ${SCRATCH}/run --label a --label b --label c --out ${SCRATCH}/x.html)
