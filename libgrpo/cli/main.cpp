@@ -12,6 +12,7 @@
 #include "libgrpo/recipe.h"
 #include "libgrpo/version.h"
 #include "tokenize.h"
+#include "train.h"
 
 namespace {
 
@@ -22,7 +23,7 @@ struct ConfigCheckArgs {
 
 // grpo config RECIPE.yaml [--set key=value ...]: validate, print the resolved recipe.
 int run_config(const ConfigCheckArgs& args) {
-  auto recipe = grpo::config::load_yaml_file<grpo::Recipe>(args.recipe, args.overrides);
+  auto recipe = grpo::load_recipe(args.recipe, args.overrides);
   std::cout << grpo::config::to_yaml(recipe);
   return 0;
 }
@@ -39,6 +40,12 @@ int main(int argc, char** argv) {
   config->add_option("recipe", config_args.recipe, "Recipe YAML file")->required();
   config->add_option("--set", config_args.overrides, "Override a key: --set loss.beta=0.04 (repeatable)");
 
+  grpo::cli::TrainArgs train_args;
+  auto* train = grpo::cli::add_train_command(app, train_args);
+  grpo::cli::EvalArgs eval_args;
+  auto* eval = grpo::cli::add_eval_command(app, eval_args);
+  grpo::cli::GenerateArgs generate_args;
+  auto* generate = grpo::cli::add_generate_command(app, generate_args);
   grpo::cli::TokenizeArgs tokenize_args;
   auto* tokenize = grpo::cli::add_tokenize_command(app, tokenize_args);
   grpo::cli::RewardMathArgs reward_math_args;
@@ -61,6 +68,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*config) return run_config(config_args);
+    if (*train) return grpo::cli::run_train(train_args);
+    if (*eval) return grpo::cli::run_eval(eval_args);
+    if (*generate) return grpo::cli::run_generate(generate_args);
     if (*tokenize) return grpo::cli::run_tokenize(tokenize_args, std::cin, std::cout);
     if (*reward) return grpo::cli::run_reward_math(reward_math_args, std::cin, std::cout, std::cerr);
     if (*report) return grpo::cli::run_report(report_args, std::cout);

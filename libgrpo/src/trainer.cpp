@@ -5,6 +5,11 @@
 #include <limits>
 #include <numbers>
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "libgrpo/checkpoint.h"
 #include "libgrpo/error.h"
 #include "libgrpo/logprobs.h"
 
@@ -37,13 +42,21 @@ void describe(config::Visitor& v, TrainerOptions& o) {
   v.field("mu", o.mu, config::Range<int64_t>::at_least(1));
   v.field("minibatches", o.minibatches, config::Range<int64_t>::at_least(1));
   v.field("micro_batch_size", o.micro_batch_size, config::Range<int64_t>::at_least(0));
-  v.field("ref_reset_steps", o.ref_reset_steps, config::Range<int64_t>::at_least(0));
+  v.field("ref_sync_steps", o.ref_sync_steps, config::Range<int64_t>::at_least(0));
+  v.field("ref_mixup_alpha", o.ref_mixup_alpha, config::Range<double>::closed(0.0, 1.0));
   v.field("accuracy_reward", o.accuracy_reward);
   v.section("sampling", o.sampling);
   v.section("advantages", o.advantages);
   v.section("loss", o.loss);
   v.section("optimizer", o.optimizer);
   v.section("reflection", o.reflection);
+  v.section("dynamic_sampling", o.dynamic_sampling);
+}
+
+void describe(config::Visitor& v, DynamicSamplingOptions& o) {
+  v.field("enabled", o.enabled);
+  v.field("max_draws", o.max_draws, config::Range<int64_t>::at_least(1));
+  v.field("reward", o.reward);
 }
 
 namespace {
@@ -123,48 +136,126 @@ Trainer::Trainer(Policy policy, std::vector<rewards::WeightedReward> rewards, Tr
   if (o.loss.beta > 0) reference_ = frozen_copy(policy_.model);
 }
 
+// ---------------------------------------------------------------- trainer state
+//
+//   trainer_state.json   {"format": 1, "step", "optimizer_step", "parameters", "has_reference"}
+//   optimizer.pt         AdamW's moments and step counts (torch::serialize archive)
+//   reference/           the reference model (loss.beta > 0), an HF model directory
+
+void Trainer::save_state(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  torch::serialize::OutputArchive archive;
+  optimizer_->save(archive);
+  archive.save_to((dir / "optimizer.pt").string());
+  if (reference_) save_pretrained(reference_, dir / "reference");
+  nlohmann::json state = {{"format", 1},
+                          {"step", step_},
+                          {"optimizer_step", optimizer_step_},
+                          {"parameters", policy_.model->parameters().size()},
+                          {"has_reference", static_cast<bool>(reference_)}};
+  std::ofstream out(dir / "trainer_state.json");
+  out << state.dump(2) << "\n";
+  out.close();
+  GRPO_CHECK(out, "cannot write ", (dir / "trainer_state.json").string());
+}
+
+void Trainer::load_state(const std::filesystem::path& dir) {
+  const auto path = dir / "trainer_state.json";
+  nlohmann::json state;
+  try {
+    state = nlohmann::json::parse(config::read_text_file(path.string()));
+  } catch (const nlohmann::json::exception& e) {
+    GRPO_FAIL(path.string(), ": not valid JSON (", e.what(), ")");
+  }
+  GRPO_CHECK(state.is_object() && state.value("format", 0) == 1, path.string(),
+             ": not a libgrpo trainer state (format 1)");
+  GRPO_CHECK(state.value("parameters", size_t{0}) == policy_.model->parameters().size(), path.string(),
+             ": saved for a model with ", state.value("parameters", size_t{0}), " parameter tensors, this one has ",
+             policy_.model->parameters().size());
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from((dir / "optimizer.pt").string());
+    optimizer_->load(archive);
+  } catch (const c10::Error& e) {
+    GRPO_FAIL((dir / "optimizer.pt").string(), ": cannot read the optimizer state (", e.what_without_backtrace(), ")");
+  }
+  if (reference_) {
+    GRPO_CHECK(state.value("has_reference", false), path.string(),
+               ": the checkpoint has no reference model, but loss.beta > 0 needs one");
+    load_weights(reference_, CheckpointReader::open(dir / "reference"));
+  }
+  step_ = state.at("step").get<int64_t>();
+  optimizer_step_ = state.at("optimizer_step").get<int64_t>();
+}
+
 void Trainer::set_steps_done(int64_t step, int64_t optimizer_step) {
   step_ = step;
   optimizer_step_ = optimizer_step;
 }
 
+// A step's groups after scoring: B prompts, their B * G completions, rewards [B, G, F].
+struct Trainer::Scored {
+  std::vector<Prompt> prompts;
+  RolloutBatch rollout;
+  std::vector<rewards::Sample> samples;
+  rewards::BatchRewards rewards;
+};
+
+namespace {
+
+// Prompts handed over as a list: dynamic sampling can draw no more than these.
+class ListSource final : public PromptSource {
+ public:
+  explicit ListSource(const std::vector<Prompt>& prompts) : prompts_(prompts) {}
+  std::vector<Prompt> next(int64_t n) override {
+    std::vector<Prompt> out;
+    while (static_cast<int64_t>(out.size()) < n && pos_ < prompts_.size()) out.push_back(prompts_[pos_++]);
+    return out;
+  }
+
+ private:
+  const std::vector<Prompt>& prompts_;
+  size_t pos_ = 0;
+};
+
+size_t reward_index(const std::vector<std::string>& names, const std::string& name) {
+  for (size_t f = 0; f < names.size(); ++f)
+    if (names[f] == name) return f;
+  return 0;
+}
+
+// rewards [B, G, F] -> [B, G]: reward `f`, or the weighted sum when f < 0 (NaN terms left out).
+torch::Tensor group_values(const rewards::BatchRewards& r, int64_t f) {
+  if (f >= 0) return r.rewards.select(2, f);
+  torch::Tensor w = torch::tensor(r.weights, torch::kFloat).view({1, 1, -1});
+  torch::Tensor valid = ~torch::isnan(r.rewards);
+  return torch::where(valid, r.rewards, torch::zeros_like(r.rewards)).mul(w).sum(2);
+}
+
+}  // namespace
+
 StepStats Trainer::step(const std::vector<Prompt>& prompts) {
+  GRPO_CHECK(static_cast<int64_t>(prompts.size()) == options_.prompts_per_step, "step() got ", prompts.size(),
+             " prompts, expected prompts_per_step = ", options_.prompts_per_step);
+  ListSource source(prompts);
+  return step(source);
+}
+
+StepStats Trainer::step(PromptSource& source) {
   const TrainerOptions& o = options_;
   const int64_t B = o.prompts_per_step, G = o.group_size, N = B * G;
-  GRPO_CHECK(static_cast<int64_t>(prompts.size()) == B, "step() got ", prompts.size(), " prompts, expected ",
-             "prompts_per_step = ", B);
   StepStats stats;
+  Metrics& m = stats.metrics;
   const auto start = Clock::now();
 
-  // ---------------------------------------------------------------- sample groups
-  std::vector<std::vector<int64_t>> prompt_ids;
-  for (const Prompt& p : prompts) prompt_ids.push_back(p.ids);
-  SamplingOptions sampling = o.sampling;
-  sampling.seed = o.sampling.seed + step_;  // a fresh draw each step, the same one on resume
-  policy_.model->eval();
-  stats.rollout = sample_groups(policy_, prompt_ids, G, sampling);
-  const RolloutBatch& batch = stats.rollout;
-  const double t_rollout = seconds_since(start);
-
-  // ---------------------------------------------------------------- score
-  const auto t0 = Clock::now();
-  std::vector<rewards::Sample> samples(static_cast<size_t>(N));
-  auto lengths = batch.completion_lengths.accessor<int64_t, 1>();
-  for (int64_t n = 0; n < N; ++n) {
-    const Prompt& p = prompts[static_cast<size_t>(n / G)];
-    rewards::Sample& s = samples[static_cast<size_t>(n)];
-    s.prompt = p.text;
-    s.fields = p.fields;
-    s.completion_tokens = lengths[n];
-    auto row = batch.completion_ids[n].slice(0, 0, lengths[n]).contiguous();
-    s.completion_ids.assign(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
-    if (policy_.tokenizer) s.completion = policy_.tokenizer->decode(s.completion_ids);
-  }
-  rewards::BatchRewards scored = scorer_.score(samples, G);  // [B, G, F]
-  const double t_reward = seconds_since(t0);
+  // ---------------------------------------------------------------- sample groups, score
+  Scored scored = sample_and_score(source, m);
+  const RolloutBatch& batch = scored.rollout;
+  stats.rollout = scored.rollout;
 
   // ---------------------------------------------------------------- advantages
-  Advantages adv = compute_advantages(scored.rewards, o.advantages, scored.weights, scored.names);
+  const rewards::BatchRewards& r = scored.rewards;
+  Advantages adv = compute_advantages(r.rewards, o.advantages, r.weights, r.names);  // [B, G]
 
   // ---------------------------------------------------------------- update
   const auto t1 = Clock::now();
@@ -177,34 +268,151 @@ StepStats Trainer::step(const std::vector<Prompt>& prompts) {
   Metrics update_metrics = update(batch, ids, mask, adv.advantages.reshape({N}).to(torch::kFloat), ref_logps);
   const double t_update = seconds_since(t1);
   ++step_;
-  if (o.ref_reset_steps > 0 && o.loss.beta > 0 && step_ % o.ref_reset_steps == 0)
-    reference_ = frozen_copy(policy_.model);
+  if (o.ref_sync_steps > 0 && o.loss.beta > 0 && step_ % o.ref_sync_steps == 0) sync_reference();
 
   // ---------------------------------------------------------------- metrics
-  size_t accuracy_index = 0;
-  for (size_t f = 0; f < scored.names.size(); ++f)
-    if (scored.names[f] == o.accuracy_reward) accuracy_index = f;
-  auto acc = scored.rewards.accessor<float, 3>();
+  const size_t acc_f = reward_index(r.names, o.accuracy_reward);
+  auto acc = r.rewards.accessor<float, 3>();
+  auto lengths = batch.completion_lengths.accessor<int64_t, 1>();
   std::vector<CompletionRecord> records;
   for (int64_t n = 0; n < N; ++n) {
-    float r = acc[n / G][n % G][static_cast<int64_t>(accuracy_index)];
-    records.push_back({samples[static_cast<size_t>(n)].completion, lengths[n], r >= 1.0f,
+    const rewards::Sample& s = scored.samples[static_cast<size_t>(n)];
+    float value = acc[n / G][n % G][static_cast<int64_t>(acc_f)];
+    records.push_back({s.completion, lengths[n], value >= 1.0f,
                        batch.finish_reasons[static_cast<size_t>(n)] == FinishReason::length});
-    stats.completions.push_back(samples[static_cast<size_t>(n)].completion);
+    stats.completions.push_back(s.completion);
+    stats.correct.push_back(value >= 1.0f);
   }
-  Metrics& m = stats.metrics;
-  m = adv.metrics;
-  for (const auto& [k, v] : scored.metrics) m[k] = v;
+  stats.prompts = std::move(scored.prompts);
+  for (const auto& [k, v] : adv.metrics) m[k] = v;
+  for (const auto& [k, v] : r.metrics)
+    if (!m.contains(k)) m[k] = v;
   for (const auto& [k, v] : update_metrics) m[k] = v;
   for (const auto& [k, v] : completion_stats(records, o.reflection)) m[k] = v;
   const double total = seconds_since(start);
-  m["time/rollout"] = t_rollout;
-  m["time/reward"] = t_reward;
   m["time/update"] = t_update;
   m["tokens_per_second"] = static_cast<double>(mask.sum().item<int64_t>()) / std::max(total, 1e-9);
   stats.step = step_;
   stats.rewards = adv.rewards;
   return stats;
+}
+
+// DAPO's loop: draw prompts_per_step prompts, sample and score their groups, keep the
+// groups whose rewards differ, and draw again until B groups are kept or max_draws
+// batches were drawn. Without dynamic sampling this is one draw.
+Trainer::Scored Trainer::sample_and_score(PromptSource& source, Metrics& m) {
+  const TrainerOptions& o = options_;
+  const DynamicSamplingOptions& ds = o.dynamic_sampling;
+  const int64_t B = o.prompts_per_step, G = o.group_size;
+  std::vector<Scored> draws;
+  std::vector<GroupRef> kept, dropped;
+  double t_rollout = 0, t_reward = 0;
+  const int64_t max_draws = ds.enabled ? ds.max_draws : 1;
+  for (int64_t d = 0; d < max_draws && static_cast<int64_t>(kept.size()) < B; ++d) {
+    std::vector<Prompt> prompts = source.next(B);
+    if (prompts.empty()) break;
+    GRPO_CHECK(d > 0 || static_cast<int64_t>(prompts.size()) == B, "the prompt source gave ", prompts.size(),
+               " prompts, expected prompts_per_step = ", B);
+    draws.push_back(sample_and_score_once(prompts, d));
+    Scored& s = draws.back();
+    t_rollout += s.rewards.metrics["time/rollout"];
+    t_reward += s.rewards.metrics["time/reward"];
+    const int64_t b_here = static_cast<int64_t>(s.prompts.size());
+    const int64_t spread_f = ds.reward.empty() ? -1 : static_cast<int64_t>(reward_index(s.rewards.names, ds.reward));
+    torch::Tensor values = group_values(s.rewards, spread_f);  // [b, G]
+    torch::Tensor correct = s.rewards.rewards.select(2, static_cast<int64_t>(reward_index(s.rewards.names, o.accuracy_reward))) >= 1.0f;
+    for (int64_t b = 0; b < b_here; ++b) {
+      torch::Tensor v = values[b];
+      torch::Tensor finite = v.masked_select(~torch::isnan(v));
+      bool spread = finite.numel() >= 2 && (finite.max() - finite.min()).item<float>() > 0;
+      GroupRef ref{draws.size() - 1, b};
+      (!ds.enabled || spread ? kept : dropped).push_back(ref);
+      source.observe(s.prompts[static_cast<size_t>(b)], correct[b].to(torch::kFloat).mean().item<double>());
+    }
+  }
+  GRPO_CHECK(!draws.empty(), "the prompt source gave no prompts");
+  const int64_t kept_groups = static_cast<int64_t>(kept.size());
+  if (ds.enabled) {
+    int64_t drawn = 0;
+    for (const Scored& s : draws) drawn += static_cast<int64_t>(s.prompts.size());
+    m["dynamic_sampling/draws"] = static_cast<double>(draws.size());
+    m["dynamic_sampling/kept_groups"] = static_cast<double>(std::min(kept_groups, B));
+    m["dynamic_sampling/kept_fraction"] = static_cast<double>(kept_groups) / static_cast<double>(drawn);
+  }
+  m["time/rollout"] = t_rollout;
+  m["time/reward"] = t_reward;
+  if (draws.size() == 1 && kept_groups == B) return std::move(draws.front());
+
+  // Keep B groups: those with a spread first, then dropped ones to fill the batch.
+  std::vector<GroupRef> picks(kept.begin(), kept.begin() + std::min(kept_groups, B));
+  for (size_t i = 0; static_cast<int64_t>(picks.size()) < B && i < dropped.size(); ++i) picks.push_back(dropped[i]);
+  GRPO_CHECK(static_cast<int64_t>(picks.size()) == B, "dynamic sampling found ", picks.size(),
+             " groups, expected prompts_per_step = ", B, " (the prompt source ran dry)");
+  std::vector<const RolloutBatch*> batches;
+  for (const Scored& s : draws) batches.push_back(&s.rollout);
+  Scored out;
+  out.rollout = gather_groups(batches, picks, policy_.pad_token_id);
+  std::vector<torch::Tensor> reward_rows;
+  for (const GroupRef& g : picks) {
+    const Scored& s = draws[g.batch];
+    out.prompts.push_back(s.prompts[static_cast<size_t>(g.group)]);
+    for (int64_t k = 0; k < G; ++k) out.samples.push_back(s.samples[static_cast<size_t>(g.group * G + k)]);
+    reward_rows.push_back(s.rewards.rewards[g.group]);
+  }
+  out.rewards.names = draws.front().rewards.names;
+  out.rewards.weights = draws.front().rewards.weights;
+  out.rewards.rewards = torch::stack(reward_rows);  // [B, G, F]
+  for (const Scored& s : draws)  // timeouts and errors add up over draws
+    for (const auto& [k, v] : s.rewards.metrics)
+      if (k.ends_with("/timeouts") || k.ends_with("/errors")) out.rewards.metrics[k] += v;
+  return out;
+}
+
+// One draw: B prompts -> B * G completions -> their rewards.
+Trainer::Scored Trainer::sample_and_score_once(const std::vector<Prompt>& prompts, int64_t draw) {
+  const TrainerOptions& o = options_;
+  const int64_t G = o.group_size, N = static_cast<int64_t>(prompts.size()) * G;
+  Scored out;
+  out.prompts = prompts;
+  const auto t0 = Clock::now();
+  std::vector<std::vector<int64_t>> prompt_ids;
+  for (const Prompt& p : prompts) prompt_ids.push_back(p.ids);
+  SamplingOptions sampling = o.sampling;
+  // A fresh draw each step and each extra draw, the same one on a resumed run.
+  sampling.seed = o.sampling.seed + step_ + draw * 1'000'003;
+  policy_.model->eval();
+  out.rollout = sample_groups(policy_, prompt_ids, G, sampling);
+  const double t_rollout = seconds_since(t0);
+
+  const auto t1 = Clock::now();
+  out.samples.resize(static_cast<size_t>(N));
+  auto lengths = out.rollout.completion_lengths.accessor<int64_t, 1>();
+  for (int64_t n = 0; n < N; ++n) {
+    const Prompt& p = prompts[static_cast<size_t>(n / G)];
+    rewards::Sample& s = out.samples[static_cast<size_t>(n)];
+    s.prompt = p.text;
+    s.fields = p.fields;
+    s.completion_tokens = lengths[n];
+    auto row = out.rollout.completion_ids[n].slice(0, 0, lengths[n]).contiguous();
+    s.completion_ids.assign(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
+    if (policy_.tokenizer) s.completion = policy_.tokenizer->decode(s.completion_ids);
+  }
+  out.rewards = scorer_.score(out.samples, G);  // [B, G, F]
+  out.rewards.metrics["time/rollout"] = t_rollout;
+  out.rewards.metrics["time/reward"] = seconds_since(t1);
+  return out;
+}
+
+// ref <- a * policy + (1 - a) * ref (a = 1: a fresh copy).
+void Trainer::sync_reference() {
+  const double a = options_.ref_mixup_alpha;
+  if (a >= 1.0) {
+    reference_ = frozen_copy(policy_.model);
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  auto source = policy_.model->named_parameters();
+  for (auto& p : reference_->named_parameters()) p.value().mul_(1.0 - a).add_(source[p.key()], a);
 }
 
 Metrics Trainer::update(const RolloutBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,

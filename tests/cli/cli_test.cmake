@@ -37,9 +37,9 @@ expect(unknown-key 1 "^$" "grpo: error: .*minimal_typo.yaml:3:3: run.sed: unknow
        config ${DATA}/recipes/minimal_typo.yaml)
 expect(missing-file 1 "^$" "grpo: error: /nonexistent.yaml: cannot open file" config /nonexistent.yaml)
 expect(objective-recipe 0 "aggregation: dapo.*clip_eps_high: 0.28" "^$"
-       config ${RECIPES}/objective_defaults.yaml --set loss.clip_eps_high=0.28)
-expect(out-of-range 1 "^$" "--set loss.clip_eps_low=1.5: loss.clip_eps_low: 1.5 is out of range \\[0, 1\\]"
-       config ${RECIPES}/objective_defaults.yaml --set loss.clip_eps_low=1.5)
+       config ${RECIPES}/objective_defaults.yaml --set trainer.loss.clip_eps_high=0.28)
+expect(out-of-range 1 "^$" "--set trainer.loss.clip_eps_low=1.5: trainer.loss.clip_eps_low: 1.5 is out of range \\[0, 1\\]"
+       config ${RECIPES}/objective_defaults.yaml --set trainer.loss.clip_eps_low=1.5)
 
 # ---------------------------------------------------------------- grpo tokenize
 

@@ -99,7 +99,7 @@ TEST(Trainer, SeveralPassesMinibatchesAndAReference) {
   o.mu = 2;
   o.minibatches = 4;
   o.loss.beta = 0.04;
-  o.ref_reset_steps = 2;
+  o.ref_sync_steps = 2;
   o.optimizer.warmup_steps = 4;
   Trainer trainer(tiny_policy(), {{std::make_shared<TokenShare>(), 1.0}}, o);
   StepStats s1 = trainer.step(prompts(4));

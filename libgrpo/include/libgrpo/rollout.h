@@ -55,4 +55,16 @@ struct RolloutBatch {
 RolloutBatch sample_groups(Policy& policy, const std::vector<std::vector<int64_t>>& prompts, int64_t group_size = 16,
                            const SamplingOptions& options = {});
 
+// One group of a batch: (index into `batches`, group index b in [0, B)).
+struct GroupRef {
+  size_t batch = 0;
+  int64_t group = 0;
+};
+
+// A new batch of the listed groups, in that order, from batches of the same group size
+// (dynamic sampling keeps groups from several draws). Prompts are left-padded and
+// completions right-padded with pad_token_id to the widest of the picked rows.
+RolloutBatch gather_groups(const std::vector<const RolloutBatch*>& batches, const std::vector<GroupRef>& groups,
+                           int64_t pad_token_id);
+
 }  // namespace grpo

@@ -14,6 +14,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,15 +50,32 @@ void describe(config::Visitor& v, OptimizerOptions& o);
 // The learning rate of optimizer step `step` (0-based).
 double scheduled_lr(const OptimizerOptions& o, int64_t step);
 
+// DAPO's dynamic sampling (Yu et al. 2025, sec. 3.2): a group whose rewards are all
+// equal has zero advantage and teaches nothing, so it is dropped and more prompts are
+// sampled until prompts_per_step groups with a reward spread are in hand. After
+// max_draws batches of prompts the step goes on, topping up with dropped groups so
+// the batch keeps its shape (verl calls the bound max_num_gen_batches).
+struct DynamicSamplingOptions {
+  bool enabled = false;
+  int64_t max_draws = 4;  // batches of prompts_per_step prompts sampled per step, at most
+  // The reward whose spread decides ("" -> the weighted sum); DAPO filters on accuracy.
+  std::string reward;
+};
+void describe(config::Visitor& v, DynamicSamplingOptions& o);
+
 struct TrainerOptions {
   int64_t prompts_per_step = 8;  // B
   int64_t group_size = 16;       // G
   int64_t mu = 1;                // passes over each batch (GRPO's μ); > 1 needs old log-probs
   int64_t minibatches = 1;       // optimizer steps per pass; B * G must divide evenly
   int64_t micro_batch_size = 0;  // completions per forward/backward (gradient accumulation); 0: a minibatch
-  // The reference policy for the KL term (loss.beta > 0) is reset to the
-  // current policy every ref_reset_steps steps (R1 resets it); 0: never.
-  int64_t ref_reset_steps = 0;
+  // The reference policy for the KL term (loss.beta > 0) moves towards the
+  // policy every ref_sync_steps steps (0: never): ref <- a * policy + (1 - a) * ref
+  // with a = ref_mixup_alpha. a = 1 resets it, as R1 does between stages; TRL's
+  // sync_ref_model uses a = 0.6 (TR-DPO, Gorbatovski et al. 2024).
+  int64_t ref_sync_steps = 0;
+  double ref_mixup_alpha = 1.0;
+  DynamicSamplingOptions dynamic_sampling;
   SamplingOptions sampling;
   AdvantageOptions advantages;
   LossOptions loss;
@@ -71,16 +90,30 @@ void describe(config::Visitor& v, TrainerOptions& o);
 // One prompt of a step: its token ids and the row the rewards read
 // (rewards::Sample::prompt and ::fields).
 struct Prompt {
+  std::string id;  // the example's id, for curricula (PromptSource::observe); may be empty
   std::vector<int64_t> ids;
   std::string text;
   std::map<std::string, std::string> fields;
+};
+
+// Where a step's prompts come from: the trainer draws prompts_per_step of them, and
+// more when dynamic sampling drops groups. A source owns its cursor.
+class PromptSource {
+ public:
+  virtual ~PromptSource() = default;
+  // The next n prompts; fewer (or none) when the source is exhausted.
+  virtual std::vector<Prompt> next(int64_t n) = 0;
+  // After scoring: the share of the prompt's group that was correct (curricula use it).
+  virtual void observe(const Prompt& prompt, double pass_rate) {}
 };
 
 struct StepStats {
   int64_t step = 0;  // 1-based, after this step
   Metrics metrics;   // TRL's names plus completion_stats(), grad_norm, learning_rate, time/*
   RolloutBatch rollout;
+  std::vector<Prompt> prompts;           // the B prompts the step trained on
   std::vector<std::string> completions;  // decoded, B * G (empty strings without a tokenizer)
+  std::vector<bool> correct;             // B * G: the accuracy reward's value >= 1
   torch::Tensor rewards;                 // [B, G] the weighted sum
 };
 
@@ -100,8 +133,18 @@ class Trainer {
   Trainer(Policy policy, std::vector<rewards::WeightedReward> rewards, TrainerOptions options,
           std::shared_ptr<Communicator> comm = single_process());
 
-  // One GRPO step on `prompts` (prompts_per_step of them).
+  // One GRPO step on prompts drawn from `source`.
+  StepStats step(PromptSource& source);
+  // One GRPO step on `prompts` (prompts_per_step of them; dynamic sampling, when
+  // enabled, can draw no more than these).
   StepStats step(const std::vector<Prompt>& prompts);
+
+  // The state a resumed run needs beyond the policy's weights: optimizer moments,
+  // step counts and the reference model. save_state writes trainer_state.json,
+  // optimizer.pt and (with a reference) reference.safetensors into dir; load_state
+  // reads them back and checks they fit this trainer's model and options.
+  void save_state(const std::filesystem::path& dir);
+  void load_state(const std::filesystem::path& dir);
 
   Policy& policy() { return policy_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
@@ -111,6 +154,12 @@ class Trainer {
   const TrainerOptions& options() const { return options_; }
 
  private:
+  struct Scored;
+  // Samples and scores groups until the step has prompts_per_step of them.
+  Scored sample_and_score(PromptSource& source, Metrics& metrics);
+  Scored sample_and_score_once(const std::vector<Prompt>& prompts, int64_t draw);
+  void sync_reference();
+
   // ids, mask: [N, P + C] prompt and completion together.
   Metrics update(const RolloutBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,
                  const torch::Tensor& advantages, const torch::Tensor& ref_logps);
