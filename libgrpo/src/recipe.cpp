@@ -14,6 +14,7 @@ void describe(config::Visitor& v, RunOptions& o) {
   v.field("keep_last", o.keep_last, config::Range<int64_t>::at_least(0));
   v.field("log_samples", o.log_samples, config::Range<int64_t>::at_least(0));
   v.field("tensorboard", o.tensorboard);
+  v.field("threads", o.threads, config::Range<int64_t>::at_least(0));
 }
 
 void describe(config::Visitor& v, ModelInitOptions& o) {

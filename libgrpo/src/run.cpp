@@ -135,6 +135,8 @@ void train(const Recipe& recipe, const TrainRunOptions& options) {
   GRPO_CHECK(options.resume || !holds_a_run(out), "run.output_dir '", out.string(),
              "' already holds a run; pass --resume to continue it, or choose another --out");
 
+  if (recipe.run.threads > 0) torch::set_num_threads(static_cast<int>(recipe.run.threads));
+
   // ---------------------------------------------------------------- data
   Dataset train_set = make_dataset(recipe.data.dataset, Split::train);
   Dataset test_set;

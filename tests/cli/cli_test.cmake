@@ -41,6 +41,45 @@ expect(objective-recipe 0 "aggregation: dapo.*clip_eps_high: 0.28" "^$"
 expect(out-of-range 1 "^$" "--set trainer.loss.clip_eps_low=1.5: trainer.loss.clip_eps_low: 1.5 is out of range \\[0, 1\\]"
        config ${RECIPES}/objective_defaults.yaml --set trainer.loss.clip_eps_low=1.5)
 
+# ---------------------------------------------------------------- grpo train: bad recipes fail before any work
+file(REMOVE_RECURSE ${SCRATCH}/train_bad)
+expect(train-unknown-key 1 "^$" "grpo: error: .*train_typo.yaml:5:5: trainer.loss.clip_eps_hihg: unknown key \\(did you mean 'clip_eps_high'\\?\\)"
+       train ${DATA}/recipes/train_typo.yaml --out ${SCRATCH}/train_bad)
+expect(train-impossible-batch 1 "^$" "grpo: error: trainer: prompts_per_step x group_size = 3 x 5 = 15 completions do not split into trainer.minibatches = 4"
+       train ${DATA}/recipes/bad_batch.yaml --out ${SCRATCH}/train_bad)
+expect(train-missing-dataset 1 "^$" "grpo: error: data.jsonl.path '/nonexistent/train.jsonl': no such file"
+       train ${DATA}/recipes/missing_dataset.yaml --out ${SCRATCH}/train_bad)
+expect(train-missing-model 1 "^$" "grpo: error: model.path '/nonexistent/model' is not a directory"
+       train ${DATA}/recipes/minimal.yaml --out ${SCRATCH}/train_bad --set model.path=/nonexistent/model)
+expect(train-bad-override 1 "^$" "trainer.group_size: 1 is out of range"
+       train ${DATA}/recipes/minimal.yaml --out ${SCRATCH}/train_bad --set trainer.group_size=1)
+if(EXISTS ${SCRATCH}/train_bad)
+  message(FATAL_ERROR "a recipe that failed validation still created its output directory")
+endif()
+
+# ---------------------------------------------------------------- grpo train, eval, generate on a tiny run
+file(REMOVE_RECURSE ${SCRATCH}/train_tiny)
+expect(train-tiny 0 "^$" "saved .*step-000004"
+       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=4 --set eval.every=2
+       --set run.save_every=2 --set trainer.prompts_per_step=2)
+expect(train-again-refused 1 "^$" "already holds a run; pass --resume"
+       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=4)
+expect(train-resume-extends 0 "^$" "resuming from .*step-000004.*saved .*step-000006"
+       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=6 --set eval.every=2
+       --set run.save_every=2 --set trainer.prompts_per_step=2 --resume)
+expect(eval-tiny 0 "\"maj@4\": [0-9.]+.*\"pass@1\": [0-9.]+" "^$"
+       eval ${RECIPES}/tiny_arithmetic.yaml --set run.output_dir=${SCRATCH}/train_tiny --set eval.max_prompts=5)
+expect(eval-no-checkpoint 1 "^$" "no model to evaluate"
+       eval ${RECIPES}/tiny_arithmetic.yaml --set run.output_dir=${SCRATCH}/nothing_here)
+expect(generate-tiny 0 "--- completion 3 of 3" "^$"
+       generate --model ${SCRATCH}/train_tiny/checkpoints/step-000006 "What is 2 + 2? " -n 3 --max-new-tokens 4)
+expect(generate-not-a-model 1 "^$" "grpo: error: .*config.json"
+       generate --model ${SCRATCH} "hi")
+expect(report-tiny 0 "" "" report ${SCRATCH}/train_tiny)
+if(NOT EXISTS ${SCRATCH}/train_tiny/report.html)
+  message(FATAL_ERROR "grpo report wrote no report.html")
+endif()
+
 # ---------------------------------------------------------------- grpo tokenize
 
 set(qwen3 ${DATA}/tokenizers/qwen3)

@@ -35,6 +35,7 @@ struct RunOptions {
   int64_t keep_last = 3;    // checkpoints kept (the newest); 0 keeps all
   int64_t log_samples = 4;  // completions per logged step written to samples.jsonl
   bool tensorboard = true;  // TensorBoard event files beside metrics.jsonl
+  int64_t threads = 0;      // CPU threads for torch; 0: torch's default (one per core)
 };
 void describe(config::Visitor& v, RunOptions& o);
 
