@@ -60,17 +60,17 @@ endif()
 # ---------------------------------------------------------------- grpo train, eval, generate on a tiny run
 file(REMOVE_RECURSE ${SCRATCH}/train_tiny)
 expect(train-tiny 0 "^$" "saved .*step-000004"
-       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=4 --set eval.every=2
+       train ${RECIPES}/tiny_from_scratch.yaml --out ${SCRATCH}/train_tiny --set run.steps=4 --set eval.every=2
        --set run.save_every=2 --set trainer.prompts_per_step=2)
 expect(train-again-refused 1 "^$" "already holds a run; pass --resume"
-       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=4)
+       train ${RECIPES}/tiny_from_scratch.yaml --out ${SCRATCH}/train_tiny --set run.steps=4)
 expect(train-resume-extends 0 "^$" "resuming from .*step-000004.*saved .*step-000006"
-       train ${RECIPES}/tiny_arithmetic.yaml --out ${SCRATCH}/train_tiny --set run.steps=6 --set eval.every=2
+       train ${RECIPES}/tiny_from_scratch.yaml --out ${SCRATCH}/train_tiny --set run.steps=6 --set eval.every=2
        --set run.save_every=2 --set trainer.prompts_per_step=2 --resume)
 expect(eval-tiny 0 "\"maj@4\": [0-9.]+.*\"pass@1\": [0-9.]+" "^$"
-       eval ${RECIPES}/tiny_arithmetic.yaml --set run.output_dir=${SCRATCH}/train_tiny --set eval.max_prompts=5)
+       eval ${RECIPES}/tiny_from_scratch.yaml --set run.output_dir=${SCRATCH}/train_tiny --set eval.max_prompts=5)
 expect(eval-no-checkpoint 1 "^$" "no model to evaluate"
-       eval ${RECIPES}/tiny_arithmetic.yaml --set run.output_dir=${SCRATCH}/nothing_here)
+       eval ${RECIPES}/tiny_from_scratch.yaml --set run.output_dir=${SCRATCH}/nothing_here)
 expect(generate-tiny 0 "--- completion 3 of 3" "^$"
        generate --model ${SCRATCH}/train_tiny/checkpoints/step-000006 "What is 2 + 2? " -n 3 --max-new-tokens 4)
 expect(generate-not-a-model 1 "^$" "grpo: error: .*config.json"
