@@ -8,6 +8,7 @@
 
 #include "libgrpo/error.h"
 #include "libgrpo/evaluate.h"
+#include "support/tiny_models.h"
 #include "support/expect_error.h"
 
 namespace {
@@ -144,20 +145,9 @@ TEST(EvalMetrics, PerTaskAccuracyRewardsAndLengths) {
 
 // ---------------------------------------------------------------- evaluate() end to end
 
-const std::string kChars = "0123456789+=xabc";  // one token each; "<eos>" is id 16
-constexpr int64_t kEos = 16;
-
-// A character-level BPE tokenizer: one token per character, no merges. The
-// ByteLevel decoder concatenates tokens (printable ASCII maps to itself);
-// without a decoder, tokens would be joined with spaces.
-Tokenizer char_tokenizer() {
-  std::string vocab;
-  for (size_t i = 0; i < kChars.size(); ++i)
-    vocab += (i ? ", \"" : "\"") + kChars.substr(i, 1) + "\": " + std::to_string(i);
-  return Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {)" + vocab +
-                              R"(}, "merges": []}, "decoder": {"type": "ByteLevel"},
-                                  "added_tokens": [{"id": 16, "content": "<eos>", "special": true}]})");
-}
+const std::string& kChars = test::kTestChars;  // one token each; "<eos>" is id 16
+constexpr int64_t kEos = test::kTestEos;
+using test::char_tokenizer;
 
 Policy char_policy() {
   Policy policy;

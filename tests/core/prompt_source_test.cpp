@@ -10,23 +10,15 @@
 
 #include "libgrpo/error.h"
 #include "libgrpo/prompt_source.h"
+#include "support/tiny_models.h"
 #include "support/expect_error.h"
 
 namespace {
 
 using namespace grpo;
 
-const std::string kChars = "0123456789+=xabc";  // one token each
-
-// A character-level BPE tokenizer: one token per character, no merges.
-Tokenizer char_tokenizer() {
-  std::string vocab;
-  for (size_t i = 0; i < kChars.size(); ++i)
-    vocab += (i ? ", \"" : "\"") + kChars.substr(i, 1) + "\": " + std::to_string(i);
-  return Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {)" + vocab +
-                              R"(}, "merges": []}, "decoder": {"type": "ByteLevel"},
-                                  "added_tokens": [{"id": 16, "content": "<eos>", "special": true}]})");
-}
+const std::string& kChars = test::kTestChars;  // one token each
+using test::char_tokenizer;
 
 // n examples "e0".."e<n-1>" with prompt "<i>+<i>", answer 2i and difficulty i % 3.
 Dataset dataset(int n, const std::string& name = "d") {

@@ -15,6 +15,7 @@
 #include "libgrpo/checkpoint.h"
 #include "libgrpo/error.h"
 #include "libgrpo/trainer.h"
+#include "support/tiny_models.h"
 #include "support/expect_error.h"
 
 namespace {
@@ -25,18 +26,7 @@ namespace fs = std::filesystem;
 constexpr int64_t kVocab = 16;
 constexpr int64_t kRewarded = 5;
 
-Policy tiny_policy(uint64_t seed = 3) {
-  Policy policy;
-  auto config = ModelConfig::from_json(
-      R"({"model_type": "qwen2", "vocab_size": 16, "hidden_size": 32, "intermediate_size": 64,
-          "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1,
-          "tie_word_embeddings": false})");
-  policy.model = CausalLM(config);
-  policy.model->init_weights(0.05, seed);  // near-uniform: every token gets sampled
-  policy.eos_token_ids = {kVocab - 1};
-  policy.pad_token_id = 0;
-  return policy;
-}
+using test::tiny_policy;
 
 TrainerOptions options() {
   TrainerOptions o;
