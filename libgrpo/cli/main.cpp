@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
 
   grpo::cli::TrainArgs train_args;
   auto* train = grpo::cli::add_train_command(app, train_args);
+  grpo::cli::PretrainArgs pretrain_args;
+  auto* pretrain = grpo::cli::add_pretrain_command(app, pretrain_args);
   grpo::cli::EvalArgs eval_args;
   auto* eval = grpo::cli::add_eval_command(app, eval_args);
   grpo::cli::GenerateArgs generate_args;
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
   try {
     if (*config) return run_config(config_args);
     if (*train) return grpo::cli::run_train(train_args);
+    if (*pretrain) return grpo::cli::run_pretrain(pretrain_args);
     if (*eval) return grpo::cli::run_eval(eval_args);
     if (*generate) return grpo::cli::run_generate(generate_args);
     if (*tokenize) return grpo::cli::run_tokenize(tokenize_args, std::cin, std::cout);

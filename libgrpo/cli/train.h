@@ -1,4 +1,4 @@
-// grpo train / eval / generate: the commands that run a model.
+// grpo train / eval / generate / pretrain: the commands that run a model.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -41,5 +41,13 @@ struct GenerateArgs {
 };
 CLI::App* add_generate_command(CLI::App& app, GenerateArgs& args);
 int run_generate(const GenerateArgs& args);
+
+struct PretrainArgs {
+  std::string recipe;
+  std::vector<std::string> overrides;
+  std::string out;
+};
+CLI::App* add_pretrain_command(CLI::App& app, PretrainArgs& args);
+int run_pretrain(const PretrainArgs& args);
 
 }  // namespace grpo::cli

@@ -41,6 +41,8 @@ void describe(config::Visitor& v, ArithmeticTaskOptions& o) {
   // 9 digits keep a product of two operands inside int64.
   v.field("min_digits", o.min_digits, Range<int64_t>::closed(1, 9));
   v.field("max_digits", o.max_digits, Range<int64_t>::closed(1, 9));
+  v.field("min_operands", o.min_operands, Range<int64_t>::closed(2, 64));
+  v.field("max_operands", o.max_operands, Range<int64_t>::closed(2, 64));
   v.field("operators", o.operators);
 }
 

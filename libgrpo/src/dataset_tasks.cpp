@@ -108,11 +108,26 @@ Example make_arithmetic(const ArithmeticTaskOptions& o, SplitMix64& rng) {
   const int64_t db = rng.uniform(o.min_digits, o.max_digits);
   const int64_t a = random_operand(da, rng);
   const int64_t b = random_operand(db, rng);
-  const int64_t result = op == "+" ? a + b : op == "-" ? a - b : a * b;
+  int64_t result = op == "+" ? a + b : op == "-" ? a - b : a * b;
+  std::string expression = std::to_string(a) + " " + op + " " + std::to_string(b);
+  int64_t total_digits = da + db;
+  // Operands past the second are drawn after the first two, so two-operand
+  // problems are the same whatever max_operands says.
+  const int64_t count = o.max_operands > 2 ? rng.uniform(o.min_operands, o.max_operands) : 2;
+  for (int64_t k = 2; k < count; ++k) {
+    const std::string& next_op =
+        o.operators[static_cast<size_t>(rng.uniform(0, static_cast<int64_t>(o.operators.size()) - 1))];
+    const int64_t d = rng.uniform(o.min_digits, o.max_digits);
+    const int64_t x = random_operand(d, rng);
+    result = next_op == "+" ? result + x : result - x;
+    expression += " " + next_op + " " + std::to_string(x);
+    total_digits += d;
+  }
   Example ex;
-  ex.prompt = "What is " + std::to_string(a) + " " + op + " " + std::to_string(b) + "?";
+  ex.prompt = "What is " + expression + "?";
   ex.answer = std::to_string(result);
-  ex.difficulty = static_cast<double>(da + db);
+  ex.fields = {{"expression", expression}};
+  ex.difficulty = static_cast<double>(total_digits);
   return ex;
 }
 
@@ -146,6 +161,11 @@ void check_options(const TaskOptions& o) {
   for (const std::string& op : ar.operators)
     GRPO_CHECK(op == "+" || op == "-" || op == "*", "task.arithmetic.operators: '", op,
                "' is not one of +, -, *");
+  GRPO_CHECK(ar.min_operands >= 2 && ar.min_operands <= ar.max_operands, "task.arithmetic: operands must satisfy 2 <= ",
+             "min_operands <= max_operands, got ", ar.min_operands, " and ", ar.max_operands);
+  GRPO_CHECK(ar.max_operands <= 2 || std::find(ar.operators.begin(), ar.operators.end(), "*") == ar.operators.end(),
+             "task.arithmetic: more than 2 operands (max_operands = ", ar.max_operands,
+             ") allows only + and -; remove '*' from operators");
 }
 
 Example draw(const TaskOptions& o, Split split, int64_t index, int64_t attempt) {

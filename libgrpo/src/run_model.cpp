@@ -68,14 +68,10 @@ std::string vocabulary_characters(const std::vector<Example>& examples, const Pr
   return std::string(chars.begin(), chars.end());
 }
 
-void write_initial_model(const ModelInitOptions& init, const std::string& characters, uint64_t seed,
-                         const fs::path& dir) {
-  GRPO_CHECK(!characters.empty(), "a from-scratch tokenizer needs at least one character");
-  const int64_t eos = static_cast<int64_t>(characters.size());
-  const int64_t vocab = eos + 1;
+CausalLM initial_model(const ModelInitOptions& init, int64_t vocab_size, int64_t eos_id, uint64_t seed) {
   json config = {{"architectures", {"Qwen2ForCausalLM"}},
                  {"model_type", "qwen2"},
-                 {"vocab_size", vocab},
+                 {"vocab_size", vocab_size},
                  {"hidden_size", init.hidden_size},
                  {"intermediate_size", init.intermediate_size},
                  {"num_hidden_layers", init.num_hidden_layers},
@@ -86,12 +82,17 @@ void write_initial_model(const ModelInitOptions& init, const std::string& charac
                  {"rms_norm_eps", 1e-6},
                  {"rope_theta", 10000.0},
                  {"tie_word_embeddings", true},
-                 {"bos_token_id", eos},
-                 {"eos_token_id", eos},
+                 {"bos_token_id", eos_id},
+                 {"eos_token_id", eos_id},
                  {"torch_dtype", "float32"}};
   CausalLM model(ModelConfig::from_json(config.dump()));
   model->init_weights(init.std, seed);
+  return model;
+}
 
+void write_character_tokenizer(const std::string& characters, const fs::path& dir) {
+  GRPO_CHECK(!characters.empty(), "a character tokenizer needs at least one character");
+  const int64_t eos = static_cast<int64_t>(characters.size());
   json vocabulary = json::object();
   for (size_t i = 0; i < characters.size(); ++i) vocabulary[byte_level(characters[i])] = i;
   json byte_level_step = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
@@ -114,7 +115,21 @@ void write_initial_model(const ModelInitOptions& init, const std::string& charac
   json tokenizer_config = {{"tokenizer_class", "PreTrainedTokenizerFast"}, {"eos_token", kEndOfText},
                            {"pad_token", kEndOfText}, {"bos_token", nullptr}, {"model_max_length", 4096},
                            {"clean_up_tokenization_spaces", false}};
-  json generation = {{"eos_token_id", eos}, {"pad_token_id", eos}};
+  fs::create_directories(dir);
+  write_file(dir / "tokenizer.json", tokenizer.dump(2));
+  write_file(dir / "tokenizer_config.json", tokenizer_config.dump(2));
+}
+
+void write_generation_config(int64_t eos_id, const fs::path& dir) {
+  json generation = {{"eos_token_id", eos_id}, {"pad_token_id", eos_id}};
+  write_file(dir / "generation_config.json", generation.dump(2));
+}
+
+void write_initial_model(const ModelInitOptions& init, const std::string& characters, uint64_t seed,
+                         const fs::path& dir) {
+  GRPO_CHECK(!characters.empty(), "a from-scratch tokenizer needs at least one character");
+  const int64_t eos = static_cast<int64_t>(characters.size());
+  CausalLM model = initial_model(init, eos + 1, eos, seed);
 
   // Written beside, then renamed: a killed run never leaves a half-written init/.
   fs::path tmp = dir;
@@ -122,9 +137,8 @@ void write_initial_model(const ModelInitOptions& init, const std::string& charac
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   save_pretrained(model, tmp);
-  write_file(tmp / "tokenizer.json", tokenizer.dump(2));
-  write_file(tmp / "tokenizer_config.json", tokenizer_config.dump(2));
-  write_file(tmp / "generation_config.json", generation.dump(2));
+  write_character_tokenizer(characters, tmp);
+  write_generation_config(eos, tmp);
   fs::remove_all(dir);
   fs::rename(tmp, dir);
 }

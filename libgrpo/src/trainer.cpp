@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <numeric>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -51,6 +53,7 @@ void describe(config::Visitor& v, TrainerOptions& o) {
   v.section("optimizer", o.optimizer);
   v.section("reflection", o.reflection);
   v.section("dynamic_sampling", o.dynamic_sampling);
+  v.field("shuffle_rewards", o.shuffle_rewards);
 }
 
 void describe(config::Visitor& v, DynamicSamplingOptions& o) {
@@ -224,6 +227,20 @@ size_t reward_index(const std::vector<std::string>& names, const std::string& na
   return 0;
 }
 
+// rewards [B, G, F] with each group's G rows permuted (the same permutation for all
+// F rewards of a completion), seeded by (seed, step).
+torch::Tensor shuffle_within_groups(const torch::Tensor& rewards, int64_t seed, int64_t step) {
+  std::mt19937_64 rng(static_cast<uint64_t>(seed) * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(step));
+  std::vector<torch::Tensor> rows;
+  for (int64_t b = 0; b < rewards.size(0); ++b) {
+    std::vector<int64_t> perm(static_cast<size_t>(rewards.size(1)));
+    std::iota(perm.begin(), perm.end(), int64_t{0});
+    std::shuffle(perm.begin(), perm.end(), rng);
+    rows.push_back(rewards[b].index_select(0, torch::tensor(perm)));
+  }
+  return torch::stack(rows);
+}
+
 // rewards [B, G, F] -> [B, G]: reward `f`, or the weighted sum when f < 0 (NaN terms left out).
 torch::Tensor group_values(const rewards::BatchRewards& r, int64_t f) {
   if (f >= 0) return r.rewards.select(2, f);
@@ -255,7 +272,8 @@ StepStats Trainer::step(PromptSource& source) {
 
   // ---------------------------------------------------------------- advantages
   const rewards::BatchRewards& r = scored.rewards;
-  Advantages adv = compute_advantages(r.rewards, o.advantages, r.weights, r.names);  // [B, G]
+  torch::Tensor scores = o.shuffle_rewards ? shuffle_within_groups(r.rewards, o.sampling.seed, step_) : r.rewards;
+  Advantages adv = compute_advantages(scores, o.advantages, r.weights, r.names);  // [B, G]
 
   // ---------------------------------------------------------------- update
   const auto t1 = Clock::now();

@@ -59,6 +59,7 @@ double count_r1_tags(std::string_view text) {
 }
 
 double FormatReward::score(const Sample& sample) const {
+  if (!options_.prefix.empty()) return has_r1_format(options_.prefix + sample.completion, options_) ? 1.0 : 0.0;
   return has_r1_format(sample.completion, options_) ? 1.0 : 0.0;
 }
 

@@ -12,7 +12,10 @@ void describe_unit(config::Visitor& v, LengthUnit& unit) {
 
 }  // namespace
 
-void describe(config::Visitor& v, FormatOptions& o) { v.field("strict", o.strict); }
+void describe(config::Visitor& v, FormatOptions& o) {
+  v.field("strict", o.strict);
+  v.field("prefix", o.prefix);
+}
 
 void describe(config::Visitor& v, CountdownOptions& o) {
   v.field("target_field", o.target_field);

@@ -87,11 +87,15 @@ struct CountdownTaskOptions {
   int64_t max_target = 999;  // targets lie in [1, max_target]
 };
 
-// "What is 4821 + 377?": answer = the exact integer. difficulty = the digits
-// of both operands together.
+// "What is 4821 + 377?" or, with more operands, "What is 7 + 5 - 9 + 3?":
+// answer = the exact integer (a chain of + and - is read left to right).
+// fields: "expression" ("7 + 5 - 9 + 3"). difficulty = the digits of all
+// operands together.
 struct ArithmeticTaskOptions {
   int64_t min_digits = 1;  // each operand has between min_digits and max_digits digits
   int64_t max_digits = 4;
+  int64_t min_operands = 2;  // operands per problem; more than 2 allows only + and -
+  int64_t max_operands = 2;
   std::vector<std::string> operators = {"+", "-", "*"};
 };
 

@@ -43,6 +43,17 @@ Policy load_policy(const ModelOptions& options, const std::filesystem::path& dir
 std::string vocabulary_characters(const std::vector<Example>& examples, const PromptTemplate& prompt_template,
                                   const std::string& extra_characters);
 
+// A random Qwen2-style model (tied embeddings, float32) of init's shape over vocab_size
+// ids, with eos_id as its bos and eos token; weights ~ Normal(0, init.std), seeded.
+CausalLM initial_model(const ModelInitOptions& init, int64_t vocab_size, int64_t eos_id, uint64_t seed);
+
+// tokenizer.json and tokenizer_config.json of a byte-level BPE tokenizer whose vocabulary
+// is `characters` (ids 0..n-1, ASCII) plus "<|endoftext|>" (id n), with no merges.
+void write_character_tokenizer(const std::string& characters, const std::filesystem::path& dir);
+
+// generation_config.json naming eos_id as the eos and pad token.
+void write_generation_config(int64_t eos_id, const std::filesystem::path& dir);
+
 // Writes a from-scratch model directory: config.json (Qwen2 architecture, tied
 // embeddings), random weights (seeded), and a byte-level BPE tokenizer.json whose
 // vocabulary is `characters` plus an end-of-text token, with no merges.

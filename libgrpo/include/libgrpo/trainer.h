@@ -81,6 +81,10 @@ struct TrainerOptions {
   LossOptions loss;
   OptimizerOptions optimizer;
   ReflectionOptions reflection;
+  // Negative control: each group's reward rows are permuted at random before the
+  // advantages, so an advantage no longer says anything about its completion. A run
+  // with this on should learn nothing; metrics still report the true rewards.
+  bool shuffle_rewards = false;
   // The reward whose value >= 1 marks a completion correct (for accuracy and
   // the length/reflection splits); empty: the first reward function.
   std::string accuracy_reward;

@@ -15,6 +15,10 @@ struct FormatOptions {
   //         optional surrounding whitespace.
   // Either way each tag appears exactly once.
   bool strict = false;
+  // Text the prompt already holds that counts as the completion's start: "<think>"
+  // when the template ends by opening the reasoning (as TinyZero's and many R1-Zero
+  // reproductions do), so that a completion "... </think> <answer>..." is well-formed.
+  std::string prefix;
 };
 
 // True when `completion` has the format; see FormatOptions.
