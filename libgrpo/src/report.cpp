@@ -1,5 +1,6 @@
-// The run report page (report.h): a summary table, the charts (report_svg.h),
-// sample completions per evaluation step, and the recipe.
+// The run report page (report.h): the held-out headline charts, a summary
+// table, the other charts (report_charts.h), sample completions per
+// evaluation step, and the recipe.
 #include "libgrpo/report.h"
 
 #include <algorithm>
@@ -8,171 +9,18 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
+#include <utility>
 
 #include "libgrpo/error.h"
+#include "report_charts.h"
 #include "report_svg.h"
 
 namespace grpo {
 namespace {
 
 using report::html_escape;
-
-// ---------------------------------------------------------------- which curves go together
-
-// A headline chart: its metrics by name, or by prefix where a pattern ends in '*'.
-struct Panel {
-  const char* title;
-  std::vector<std::string_view> patterns;
-};
-
-// In TRL's GRPO trainer names, most telling first.
-const std::vector<Panel>& headline_panels() {
-  static const std::vector<Panel> panels = {
-      {"Reward (band: ± reward_std)", {"reward"}},
-      {"Accuracy", {"accuracy", "eval/accuracy"}},
-      {"Completion length (tokens)",
-       {"completions/mean_length", "completions/mean_length_correct", "completions/mean_length_incorrect",
-        "eval/completions/mean_length"}},
-      {"Reflection", {"reflection/rate", "reflection/precision", "reflection/recall"}},
-      {"KL to the reference", {"kl"}},
-      {"Entropy", {"entropy"}},
-      {"Clip ratio", {"clip_ratio/*"}},
-      {"Gradient norm", {"grad_norm"}},
-      {"Learning rate", {"learning_rate"}},
-      {"Groups with zero reward std", {"frac_reward_zero_std"}},
-      {"Completions cut at max length", {"completions/clipped_ratio"}},
-      {"Time per step (s)", {"time/*"}},
-      {"Throughput (tokens/s)", {"tokens_per_second"}},
-      {"Evaluation: pass@k, maj@k", {"eval/pass@*", "eval/maj@*"}},
-  };
-  return panels;
-}
-
-bool matches(std::string_view pattern, std::string_view name) {
-  if (pattern.ends_with('*')) return name.starts_with(pattern.substr(0, pattern.size() - 1));
-  return name == pattern;
-}
-
-struct ChartPlan {
-  std::string title;
-  std::vector<std::string> metrics;
-};
-
-// Every metric of names in exactly one chart: the headline panels, then the
-// rest grouped by the part of their name before the last '/', six at most.
-std::vector<ChartPlan> plan_charts(const std::set<std::string>& names) {
-  std::set<std::string> left = names;
-  left.erase("time");                                        // the wall clock, not a curve
-  if (names.contains("reward")) left.erase("reward_std");    // drawn as reward's band
-  std::vector<ChartPlan> plans;
-  for (const Panel& panel : headline_panels()) {
-    ChartPlan plan{panel.title, {}};
-    for (std::string_view pattern : panel.patterns) {
-      for (auto it = left.begin(); it != left.end();) {
-        if (matches(pattern, *it)) {
-          plan.metrics.push_back(*it);
-          it = left.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    if (!plan.metrics.empty()) plans.push_back(std::move(plan));
-  }
-  std::map<std::string, std::vector<std::string>> groups;  // prefix -> names, in name order
-  for (const std::string& name : left) {
-    size_t slash = name.rfind('/');
-    groups[slash == std::string::npos ? name : name.substr(0, slash) + "/"].push_back(name);
-  }
-  for (auto& [prefix, members] : groups) {
-    constexpr size_t kMaxPerChart = 6;
-    for (size_t i = 0; i < members.size(); i += kMaxPerChart) {
-      ChartPlan plan{members.size() == 1 ? members[0] : prefix + "*", {}};
-      plan.metrics.assign(members.begin() + i, members.begin() + std::min(members.size(), i + kMaxPerChart));
-      plans.push_back(std::move(plan));
-    }
-  }
-  return plans;
-}
-
-// ---------------------------------------------------------------- charts
-
-// The steps at which run logged metric, and the values there. sparse: some
-// step between its first and last one lacks it (evaluation metrics).
-report::Series series_of(const RunData& run, const std::string& metric) {
-  report::Series s;
-  s.metric = metric;
-  bool missing_since_first = false;
-  for (const auto& [step, metrics] : run.metrics) {
-    auto it = metrics.find(metric);
-    if (it == metrics.end()) {
-      missing_since_first = missing_since_first || !s.x.empty();
-      continue;
-    }
-    if (missing_since_first) s.sparse = true;
-    s.x.push_back(static_cast<double>(step));
-    s.y.push_back(it->second);
-  }
-  if (s.x.size() == 1) s.sparse = true;  // one point: a marker, not an invisible line
-  return s;
-}
-
-// reward ± reward_std at reward's steps (NaN where reward_std is missing).
-void add_std_band(report::Series& s, const RunData& run) {
-  size_t k = 0;
-  for (const auto& [step, metrics] : run.metrics) {
-    if (k == s.x.size() || static_cast<double>(step) != s.x[k]) continue;
-    auto std_it = metrics.find("reward_std");
-    double sd = std_it == metrics.end() ? std::nan("") : std_it->second;
-    s.band_lo.push_back(s.y[k] - sd);
-    s.band_hi.push_back(s.y[k] + sd);
-    ++k;
-  }
-  s.band_metric = "reward_std";
-}
-
-std::string slug(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (keep) out += static_cast<char>(c | 0x20);
-    else if (!out.empty() && out.back() != '-') out += '-';
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.empty() ? "chart" : out;
-}
-
-std::string legend_swatch(int color, int run) {
-  std::string dash(report::run_dash(run));
-  return "<svg class=\"swatch\" viewBox=\"0 0 28 10\"><line x1=\"1\" y1=\"5\" x2=\"27\" y2=\"5\" stroke=\"" +
-         std::string(report::palette_color(color)) + "\"" +
-         (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "/></svg>";
-}
-
-std::string render_figure(const ChartPlan& plan, const std::vector<RunData>& runs, std::set<std::string>& ids) {
-  report::Chart chart;
-  chart.id = "chart-" + slug(plan.metrics.front());
-  for (int n = 2; !ids.insert(chart.id).second; ++n) chart.id = "chart-" + slug(plan.metrics.front()) + "-" + std::to_string(n);
-  std::string legend;
-  int color = 0;
-  for (const std::string& metric : plan.metrics) {
-    for (size_t r = 0; r < runs.size(); ++r, ++color) {
-      report::Series s = series_of(runs[r], metric);
-      bool has_band = metric == "reward" && std::any_of(runs[r].metrics.begin(), runs[r].metrics.end(),
-                                                        [](const auto& m) { return m.second.contains("reward_std"); });
-      if (s.x.empty() && !has_band) continue;
-      if (has_band) add_std_band(s, runs[r]);
-      s.run = static_cast<int>(r);
-      s.color = color;
-      s.name = runs.size() == 1 ? metric : metric + " · " + runs[r].label;
-      legend += "<li>" + legend_swatch(s.color, s.run) + html_escape(s.name) + (s.sparse ? " (points: logged steps)" : "") +
-                "</li>";
-      chart.series.push_back(std::move(s));
-    }
-  }
-  return "<figure class=\"panel\"><figcaption>" + html_escape(plan.title) + "</figcaption>" +
-         report::render_chart(chart) + "<ul class=\"legend\">" + legend + "</ul></figure>\n";
-}
+using report::legend_swatch;
 
 // ---------------------------------------------------------------- summary
 
@@ -197,6 +45,15 @@ std::string duration_text(double seconds) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
   return buffer;
+}
+
+// "Line style marks the run: ― real, - - control; ..." (empty for one run).
+std::string run_key(const std::vector<RunData>& runs) {
+  if (runs.size() < 2) return "";
+  std::string html = "Line style marks the run:";
+  for (size_t r = 0; r < runs.size(); ++r)
+    html += std::string(r ? ", " : " ") + legend_swatch(0, static_cast<int>(r)) + "<b>" + html_escape(runs[r].label) + "</b>";
+  return html + "; a compared run's markers are hollow.";
 }
 
 std::string render_summary(const std::vector<RunData>& runs) {
@@ -226,12 +83,7 @@ std::string render_summary(const std::vector<RunData>& runs) {
             "</td></tr>\n";
   }
   html += "</table>\n";
-  if (runs.size() > 1) {
-    html += "<p class=\"note\">Line style marks the run:";
-    for (size_t r = 0; r < runs.size(); ++r)
-      html += " " + legend_swatch(0, static_cast<int>(r)) + html_escape(runs[r].label);
-    html += ".</p>\n";
-  }
+  if (runs.size() > 1) html += "<p class=\"note\">" + run_key(runs) + "</p>\n";
   return html;
 }
 
@@ -278,20 +130,58 @@ std::string render_samples(const RunData& run, int samples_per_step) {
   return html;
 }
 
+// ---------------------------------------------------------------- charts
+
+// The steps any run logged, first to last: every chart shows these.
+std::pair<double, double> step_range(const std::vector<RunData>& runs) {
+  double lo = std::nan(""), hi = std::nan("");
+  for (const RunData& run : runs) {
+    for (const auto& [step, metrics] : run.metrics) {
+      lo = std::isnan(lo) ? static_cast<double>(step) : std::min(lo, static_cast<double>(step));
+      hi = std::isnan(hi) ? static_cast<double>(step) : std::max(hi, static_cast<double>(step));
+    }
+  }
+  return {lo, hi};
+}
+
+// A heading, its note and its grid of charts. Headline charts are larger
+// and drawn with larger type: three to a row, they lead the page.
+std::string render_section(const report::SectionPlan& section, const std::vector<RunData>& runs,
+                           std::set<std::string>& ids) {
+  report::FigureOptions options;
+  std::tie(options.step_lo, options.step_hi) = step_range(runs);
+  if (section.headline) options.style = {.width = 440, .height = 300, .font_size = 13};
+  std::string html = "<section id=\"" + html_escape(section.id) + "\"" + (section.headline ? " class=\"headline\"" : "") +
+                     "><h2>" + html_escape(section.title) + "</h2>\n";
+  std::string note = html_escape(section.note);
+  if (section.headline && runs.size() > 1) {
+    if (!note.empty()) note += ' ';
+    note += run_key(runs);
+  }
+  if (!note.empty()) html += "<p class=\"note\">" + note + "</p>\n";
+  html += std::string("<div class=\"grid") + (section.headline ? " headline" : "") + "\">\n";
+  for (const report::ChartPlan& plan : section.charts) html += report::render_figure(plan, runs, options, ids);
+  return html + "</div></section>\n";
+}
+
 constexpr std::string_view kStyle = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:1240px;padding:0 16px}
-h1{font-size:22px;margin:0 0 12px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #ddd}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:1320px;padding:0 16px}
+h1{font-size:24px;margin:0 0 12px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ddd}
+section.headline{background:#f4f7fb;border:1px solid #d8e1ec;border-radius:8px;padding:2px 14px 14px;margin-bottom:20px}
+section.headline h2{margin-top:12px;border:none}section.headline figure.panel{background:#fff}
 table.summary{border-collapse:collapse}table.summary td,table.summary th{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top}
 table.summary td:first-child{text-align:left}small{color:#777}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px}
+.grid.headline{grid-template-columns:repeat(auto-fill,minmax(390px,1fr))}
 figure.panel{margin:0;border:1px solid #e3e3e3;border-radius:6px;padding:8px 10px}
-figcaption{font-weight:600;margin-bottom:2px}svg.chart{width:100%;height:auto;display:block}
-svg.chart text{font-size:11px;fill:#555}svg.chart .grid{stroke:#ececec}svg.chart .frame{fill:none;stroke:#bbb}
-svg.chart .series{fill:none;stroke-width:1.6;stroke-linejoin:round}svg.chart .band{opacity:.18;stroke:none}
-ul.legend{list-style:none;margin:2px 0 0;padding:0;font-size:12px;display:flex;flex-wrap:wrap;gap:2px 14px}
-svg.swatch{width:28px;height:10px;margin-right:4px;vertical-align:middle}svg.swatch line{stroke-width:2.2}
+figcaption{font-weight:600;font-size:16px;margin-bottom:2px}svg.chart{width:100%;height:auto;display:block}
+svg.chart text{fill:#444}svg.chart .axis-label{fill:#666}svg.chart .grid{stroke:#ececec}svg.chart .frame{fill:none;stroke:#bbb}
+svg.chart .series{fill:none;stroke-width:2;stroke-linejoin:round}svg.chart .point{stroke-width:1.5}svg.chart .band{opacity:.18;stroke:none}
+ul.legend{list-style:none;margin:4px 0 0;padding:0;font-size:14px;display:flex;flex-wrap:wrap;gap:2px 16px}
+ul.legend li.runs{flex-basis:100%;color:#555;font-size:13px}span.run-key{margin-right:14px}
+svg.swatch{width:30px;height:10px;margin-right:5px;vertical-align:middle}svg.swatch line{stroke-width:2.5}
 details.step{margin:6px 0;border:1px solid #e3e3e3;border-radius:6px;padding:4px 10px}details.step>summary{cursor:pointer;font-weight:600}
-.sample{border-top:1px solid #eee;padding:6px 0}.meta{font-size:13px}.mark{font-weight:600}.ok{color:#2a7d2a}.bad{color:#b22}
+.sample{border-top:1px solid #eee;padding:6px 0}.meta{font-size:14px}.mark{font-weight:600}.ok{color:#2a7d2a}.bad{color:#b22}
 pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:6px 8px;border-radius:4px;margin:4px 0;max-height:420px;overflow:auto}
 .note{color:#555}
 )";
@@ -310,11 +200,12 @@ std::string render_report(const std::vector<RunData>& runs, const ReportOptions&
                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>" +
                      html_escape(title) + " · GRPO run report</title><style>" + std::string(kStyle) +
                      "</style></head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n";
-  html += render_summary(runs);
-  html += "<h2>Curves</h2>\n<div class=\"grid\">\n";
+  std::vector<report::SectionPlan> sections = report::plan_sections(names);
   std::set<std::string> ids;
-  for (const ChartPlan& plan : plan_charts(names)) html += render_figure(plan, runs, ids);
-  html += "</div>\n";
+  auto section = sections.begin();
+  if (section != sections.end() && section->headline) html += render_section(*section++, runs, ids);
+  html += render_summary(runs);
+  for (; section != sections.end(); ++section) html += render_section(*section, runs, ids);
   for (const RunData& run : runs) html += render_samples(run, options.samples_per_step);
   for (const RunData& run : runs) {
     if (run.recipe.empty()) continue;

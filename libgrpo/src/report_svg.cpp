@@ -15,8 +15,11 @@ constexpr std::array<std::string_view, 10> kPalette = {"#4e79a7", "#f28e2b", "#e
                                                        "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#7f7f7f"};
 constexpr std::array<std::string_view, 4> kDashes = {"", "7 4", "2 3", "9 3 2 3"};
 
-// Space around the plot area, in SVG units: tick labels left and below.
-constexpr double kLeft = 62, kRight = 14, kTop = 10, kBottom = 34;
+// Space around the plot area, in font sizes: tick labels below, "step" under
+// them. The left margin follows the widest tick label (render_chart).
+constexpr double kRight = 1.2, kTop = 0.9, kBottom = 3.0;
+// A digit's width in font sizes (DejaVu Sans, Helvetica, Segoe UI: 0.55-0.64).
+constexpr double kDigitWidth = 0.62;
 
 std::string printf_string(const char* format, double value, int precision) {
   char buffer[64];
@@ -38,11 +41,22 @@ struct Range {
   bool empty() const { return lo > hi; }
 };
 
-// A flat range (one value, or a constant metric) still needs a height.
+// A flat step range (one step) still needs a width.
 Range widened(Range r, double min_span) {
   if (r.hi - r.lo >= min_span) return r;
   double pad = std::max(std::abs(r.lo) * 0.1, min_span);
   return {r.lo - pad / 2, r.hi + pad / 2};
+}
+
+// The y range shown for values in r: a margin above and below, so that curves
+// do not run along the frame, but a non-negative metric (a ratio, a length)
+// keeps 0 as its floor. A constant needs a height: ±5% of its value, and an
+// all-zero metric (reflection before any) reads best on [0, 1].
+Range y_shown(Range r) {
+  double magnitude = std::max(std::abs(r.lo), std::abs(r.hi));
+  if (magnitude == 0) return {0, 1};
+  double pad = r.hi - r.lo <= 1e-9 * magnitude ? 0.05 * magnitude : 0.04 * (r.hi - r.lo);
+  return {r.lo >= 0 ? std::max(0.0, r.lo - pad) : r.lo - pad, r.hi + pad};
 }
 
 // Maps data to SVG coordinates inside the plot area.
@@ -96,26 +110,30 @@ std::string path_data(const std::vector<std::pair<double, double>>& piece) {
 }
 
 void draw_axes(std::string& svg, const Frame& f, const std::vector<double>& xt, double xs,
-               const std::vector<double>& yt, double ys) {
+               const std::vector<double>& yt, double ys, const std::string& y_label, double font) {
   svg += "<g class=\"axes\">";
   for (double v : yt) {
     std::string y = coord(f.py(v));
     svg += "<line class=\"grid\" x1=\"" + coord(f.left) + "\" x2=\"" + coord(f.right) + "\" y1=\"" + y +
            "\" y2=\"" + y + "\"/>";
-    svg += "<text x=\"" + coord(f.left - 6) + "\" y=\"" + y + "\" text-anchor=\"end\" dominant-baseline=\"middle\">" +
+    svg += "<text x=\"" + coord(f.left - 0.5 * font) + "\" y=\"" + y + "\" text-anchor=\"end\" dominant-baseline=\"middle\">" +
            format_tick(v, ys) + "</text>";
   }
   for (double v : xt) {
     std::string x = coord(f.px(v));
     svg += "<line class=\"grid\" x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" + coord(f.top) + "\" y2=\"" +
            coord(f.bottom) + "\"/>";
-    svg += "<text x=\"" + x + "\" y=\"" + coord(f.bottom + 15) + "\" text-anchor=\"middle\">" + format_tick(v, xs) +
+    svg += "<text x=\"" + x + "\" y=\"" + coord(f.bottom + 1.3 * font) + "\" text-anchor=\"middle\">" + format_tick(v, xs) +
            "</text>";
   }
   svg += "<rect class=\"frame\" x=\"" + coord(f.left) + "\" y=\"" + coord(f.top) + "\" width=\"" +
          coord(f.right - f.left) + "\" height=\"" + coord(f.bottom - f.top) + "\"/>";
-  svg += "<text x=\"" + coord((f.left + f.right) / 2) + "\" y=\"" + coord(f.bottom + 30) +
-         "\" text-anchor=\"middle\">step</text></g>";
+  svg += "<text class=\"axis-label\" x=\"" + coord((f.left + f.right) / 2) + "\" y=\"" + coord(f.bottom + 2.7 * font) +
+         "\" text-anchor=\"middle\">step</text>";
+  if (!y_label.empty())
+    svg += "<text class=\"axis-label\" transform=\"rotate(-90)\" x=\"" + coord(-(f.top + f.bottom) / 2) + "\" y=\"" +
+           coord(1.0 * font) + "\" text-anchor=\"middle\">" + html_escape(y_label) + "</text>";
+  svg += "</g>";
 }
 
 void draw_band(std::string& svg, const Frame& f, const Series& s) {
@@ -139,6 +157,9 @@ void draw_band(std::string& svg, const Frame& f, const Series& s) {
 void draw_series(std::string& svg, const Frame& f, const Series& s) {
   std::string color(palette_color(s.color));
   std::string attrs = "data-metric=\"" + html_escape(s.metric) + "\" data-run=\"" + std::to_string(s.run) + "\"";
+  // The main run's markers are filled, a compared run's hollow: told apart
+  // even where the dashes between them are too short to see.
+  std::string marker = s.run == 0 ? " fill=\"" + color + "\"" : " fill=\"#fff\" stroke=\"" + color + "\"";
   std::string d;
   std::vector<std::pair<double, double>> lone;  // single points between gaps: invisible as a path
   for (const auto& piece : pieces(f, s.x, s.y)) {
@@ -147,18 +168,19 @@ void draw_series(std::string& svg, const Frame& f, const Series& s) {
   }
   std::string dash(run_dash(s.run));
   svg += "<path class=\"series\" " + attrs + " stroke=\"" + color + "\"" +
-         (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + " d=\"" + d + "\"/>";
+         (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + " d=\"" + d + "\"><title>" +
+         html_escape(s.name) + "</title></path>";
   if (s.sparse) {
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.y[i])) continue;
-      svg += "<circle class=\"point\" " + attrs + " fill=\"" + color + "\" cx=\"" + coord(f.px(s.x[i])) +
-             "\" cy=\"" + coord(f.py(s.y[i])) + "\" r=\"3\"><title>" + html_escape(s.name) + " at step " +
-             format_tick(s.x[i], 1) + ": " + format_value(s.y[i]) + "</title></circle>";
+      svg += "<circle class=\"point\" " + attrs + marker + " cx=\"" + coord(f.px(s.x[i])) + "\" cy=\"" +
+             coord(f.py(s.y[i])) + "\" r=\"3\"><title>" + html_escape(s.name) + " at step " + format_tick(s.x[i], 1) +
+             ": " + format_value(s.y[i]) + "</title></circle>";
     }
   } else {
     for (const auto& [x, y] : lone)
-      svg += "<circle class=\"point\" " + attrs + " fill=\"" + color + "\" cx=\"" + coord(x) + "\" cy=\"" +
-             coord(y) + "\" r=\"2\"/>";
+      svg += "<circle class=\"point\" " + attrs + marker + " cx=\"" + coord(x) + "\" cy=\"" + coord(y) +
+             "\" r=\"2\"/>";
   }
 }
 
@@ -239,9 +261,10 @@ std::string render_chart(const Chart& chart, const ChartStyle& style) {
       }
     }
   }
+  const double font = style.font_size;
   std::string svg = "<svg id=\"" + html_escape(chart.id) + "\" class=\"chart\" viewBox=\"0 0 " +
-                    std::to_string(style.width) + ' ' + std::to_string(style.height) +
-                    "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">";
+                    std::to_string(style.width) + ' ' + std::to_string(style.height) + "\" font-size=\"" +
+                    std::to_string(style.font_size) + "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">";
   if (yr.empty()) {
     // Still name every series, so that a reader (or a test) sees what is missing.
     for (const Series& s : chart.series)
@@ -251,25 +274,31 @@ std::string render_chart(const Chart& chart, const ChartStyle& style) {
            "\" text-anchor=\"middle\">no finite values</text></svg>";
     return svg;
   }
+  xr.add(chart.x_lo);  // NaN adds nothing
+  xr.add(chart.x_hi);
   xr = widened(xr, 1.0);
-  yr = widened(yr, 1e-12);
-  // A small margin above and below, so that curves do not run along the frame.
-  // A non-negative metric (a ratio, a length) keeps 0 as its floor.
-  double pad = (yr.hi - yr.lo) * 0.04;
-  double lo = yr.lo >= 0 ? std::max(0.0, yr.lo - pad) : yr.lo - pad;
-  std::vector<double> yt = nice_ticks(lo, yr.hi + pad, 6);
+  Range shown = y_shown(yr);
+  std::vector<double> yt = nice_ticks(shown.lo, shown.hi, 6);
   std::vector<double> xt = nice_ticks(xr.lo, xr.hi, 7);
   double ys = yt[1] - yt[0], xs = std::max(1.0, xt[1] - xt[0]);
   if (xs != xt[1] - xt[0]) {  // steps are integers: no ticks between them
     xt.clear();
     for (double v = std::floor(xr.lo); v <= std::ceil(xr.hi); ++v) xt.push_back(v);
   }
-  Frame f{xr.lo, xr.hi, yt.front(), yt.back(), kLeft, style.width - kRight, kTop, style.height - kBottom};
+  size_t widest = 1;
+  for (double v : yt) widest = std::max(widest, format_tick(v, ys).size());
+  double left = (0.9 + kDigitWidth * static_cast<double>(widest) + (chart.y_label.empty() ? 0 : 1.5)) * font;
+  Frame f{xr.lo, xr.hi, yt.front(), yt.back(), left, style.width - kRight * font, kTop * font,
+          style.height - kBottom * font};
   std::erase_if(xt, [&](double v) { return v < xr.lo - 1e-9 || v > xr.hi + 1e-9; });
-  draw_axes(svg, f, xt, xs, yt, ys);
-  for (const Series& s : chart.series)
-    if (!s.band_lo.empty()) draw_band(svg, f, s);
-  for (const Series& s : chart.series) draw_series(svg, f, s);
+  draw_axes(svg, f, xt, xs, yt, ys, chart.y_label, font);
+  // Compared runs first, so that the main run's curves lie on top.
+  std::vector<const Series*> order;
+  for (const Series& s : chart.series) order.push_back(&s);
+  std::stable_sort(order.begin(), order.end(), [](const Series* a, const Series* b) { return a->run > b->run; });
+  for (const Series* s : order)
+    if (!s->band_lo.empty()) draw_band(svg, f, *s);
+  for (const Series* s : order) draw_series(svg, f, *s);
   svg += "</svg>";
   return svg;
 }

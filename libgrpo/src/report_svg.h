@@ -1,10 +1,12 @@
 // Line charts as inline SVG for the run report (report.cpp): axes with nice
 // ticks, one path per series, NaN values as gaps, markers for series logged
-// on some steps only, and an optional shaded band (reward ± reward_std).
+// on some steps only (hollow for compared runs), and an optional shaded band
+// (reward ± reward_std).
 // Written by hand: a few hundred lines, where a plotting library would bring
 // JavaScript or a graphics stack into a torch-free library.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,9 +14,9 @@
 namespace grpo::report {
 
 struct Series {
-  std::string name;       // legend text
+  std::string name;       // tooltip text: the metric, and the run where there are several
   std::string metric;     // the metric it draws (data-metric attribute)
-  int run = 0;            // which run (data-run attribute; picks the dash pattern)
+  int run = 0;            // which run (data-run attribute; picks the dash pattern; 0 is drawn on top)
   int color = 0;          // index into the palette
   std::vector<double> x;  // steps, increasing
   std::vector<double> y;  // same length as x; NaN or infinite = a gap
@@ -27,17 +29,23 @@ struct Series {
 };
 
 struct Chart {
-  std::string id;  // element id of the <svg>, unique in the page
+  std::string id;       // element id of the <svg>, unique in the page
+  std::string y_label;  // the y axis' unit ("tokens"); empty: none
+  // Steps shown; NaN: the series' own. One range for every chart of a page
+  // lines their steps up.
+  double x_lo = std::nan(""), x_hi = std::nan("");
   std::vector<Series> series;
 };
 
 struct ChartStyle {
   int width = 560;   // SVG user units; the page scales it to its column
   int height = 260;
+  int font_size = 12;  // tick and axis labels, in SVG units
 };
 
 // The chart as an <svg> element (no legend, no title: the page puts those in
-// HTML around it). A chart with no finite value says so instead of axes.
+// HTML around it). A chart with no finite value says so instead of axes; a
+// constant series gets a range around its value ([0, 1] for zero).
 std::string render_chart(const Chart& chart, const ChartStyle& style = {});
 
 // About `target` round tick values (1, 2 or 5 times a power of ten apart)

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "report_svg.h"
@@ -32,6 +33,14 @@ size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
+}
+
+// The <figure> holding the chart with element id ("" when there is none).
+std::string figure_of(const std::string& html, const std::string& id) {
+  size_t at = html.find("<svg id=\"" + id + "\"");
+  if (at == std::string::npos) return "";
+  size_t begin = html.rfind("<figure", at), end = html.find("</figure>", at);
+  return html.substr(begin, end - begin);
 }
 
 // The d attribute of the run's series path for metric ("" when there is none).
@@ -73,6 +82,30 @@ class ReportTest : public ::testing::Test {
     return run;
   }
 
+  // A run evaluated at steps 0, 5, ..., 20 with the held-out headline
+  // metrics: nothing correct at steps 0 and 10 (mean_length_correct null
+  // there), and nothing reflecting (precision null throughout).
+  fs::path write_eval_run(const std::string& name, double length_offset = 0) const {
+    fs::path run = dir_ / name;
+    fs::create_directories(run);
+    std::ofstream out(run / "metrics.jsonl");
+    for (int step = 0; step <= 20; ++step) {
+      out << "{\"step\":" << step;
+      if (step > 0) out << ",\"reward\":0.5";
+      if (step % 5 == 0) {
+        bool none_correct = step == 0 || step == 10;
+        out << ",\"eval/accuracy\":" << (none_correct ? 0.0 : 0.01 * step)
+            << ",\"eval/completions/mean_length\":" << length_offset + 20 + step
+            << ",\"eval/completions/mean_length_correct\":"
+            << (none_correct ? std::string("null") : std::to_string(length_offset + 30 + step))
+            << ",\"eval/completions/mean_length_incorrect\":" << length_offset + 18 + step
+            << ",\"eval/reflection/rate\":0,\"eval/reflection/precision\":null,\"eval/reflection/recall\":0";
+      }
+      out << "}\n";
+    }
+    return run;
+  }
+
   void write(const fs::path& path, const std::string& text) const { std::ofstream(path, std::ios::binary) << text; }
 
   fs::path dir_;
@@ -89,18 +122,20 @@ TEST_F(ReportTest, EveryMetricGetsExactlyOneCurveHeadlinesFirst) {
   EXPECT_EQ(count(html, "class=\"series\" data-metric=\"reward_std\""), 0u);
   EXPECT_GT(count(html, "<path class=\"band\" data-metric=\"reward_std\""), 0u);
   EXPECT_EQ(count(html, "data-metric=\"time\""), 0u);
-  // Headline charts in their order, then the rest; related curves share a chart.
-  size_t reward = html.find("id=\"chart-reward\""), accuracy = html.find("id=\"chart-accuracy\""),
-         kl = html.find("id=\"chart-kl\""), mine = html.find("id=\"chart-my-metric\"");
+  // The held-out headline first, then training charts in their order, then
+  // the rest; related curves share a chart.
+  size_t eval = html.find("id=\"chart-eval-accuracy\""), reward = html.find("id=\"chart-reward\""),
+         accuracy = html.find("id=\"chart-accuracy\""), kl = html.find("id=\"chart-kl\""),
+         mine = html.find("id=\"chart-my-metric\"");
   ASSERT_NE(mine, std::string::npos);
+  EXPECT_LT(eval, reward);
   EXPECT_LT(reward, accuracy);
   EXPECT_LT(accuracy, kl);
   EXPECT_LT(kl, mine);
-  size_t accuracy_end = html.find("</svg>", accuracy);
-  EXPECT_LT(html.find("data-metric=\"eval/accuracy\"", accuracy), accuracy_end);
-  // 7 headline charts (clip ratios share one), then always_null, eval/accuracy/*,
-  // my_metric, rewards/format/*.
-  EXPECT_EQ(count(html, "<svg id=\"chart-"), 11u);
+  EXPECT_LT(html.find("data-metric=\"eval/accuracy\"", eval), html.find("</svg>", eval));
+  // The held-out accuracy, 7 training charts (clip ratios share one), then
+  // always_null, eval/accuracy/*, my_metric, rewards/format/*.
+  EXPECT_EQ(count(html, "<svg id=\"chart-"), 12u);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http://", html.find("<body")), html.find("http://www.w3.org/2000/svg", html.find("<body")));
 }
@@ -120,6 +155,111 @@ TEST_F(ReportTest, EvaluationMetricsArePointsAndNullsAreGaps) {
   ASSERT_NE(null_chart, std::string::npos);
   EXPECT_LT(html.find("no finite values", null_chart), html.find("</svg>", null_chart));
   EXPECT_EQ(html.find("nan\""), std::string::npos) << "a NaN reached an SVG coordinate";
+}
+
+TEST_F(ReportTest, HeldOutHeadlineLeadsThePageWithOverlaidCurves) {
+  std::string html = render_report({read_run_dir(write_eval_run("run"))});
+  // The headline section comes first: before the summary and the training charts.
+  size_t headline = html.find("<section id=\"held-out\" class=\"headline\"><h2>Held-out evaluation</h2>");
+  ASSERT_NE(headline, std::string::npos);
+  EXPECT_LT(headline, html.find("<table class=\"summary\""));
+  EXPECT_LT(headline, html.find("<section id=\"training\""));
+  EXPECT_LT(html.find("id=\"chart-eval-completions-mean-length\""), html.find("<section id=\"training\""));
+
+  // Accuracy on its own, the three lengths overlaid on one chart, reflection
+  // rate with precision on another; each curve once, with its legend label.
+  std::string accuracy = figure_of(html, "chart-eval-accuracy");
+  EXPECT_EQ(count(accuracy, "class=\"series\""), 1u);
+  EXPECT_NE(accuracy.find("title=\"eval/accuracy\">"), std::string::npos);
+  EXPECT_NE(accuracy.find(">share correct</text>"), std::string::npos);  // the y axis' label
+  std::string lengths = figure_of(html, "chart-eval-completions-mean-length");
+  EXPECT_NE(lengths.find(">tokens</text>"), std::string::npos);
+  EXPECT_EQ(count(lengths, "class=\"series\""), 3u);
+  const std::vector<std::pair<std::string, std::string>> curves = {
+      {"eval/completions/mean_length", "all"},
+      {"eval/completions/mean_length_correct", "correct"},
+      {"eval/completions/mean_length_incorrect", "incorrect"}};
+  std::set<std::string> colors;
+  for (const auto& [metric, label] : curves) {
+    EXPECT_EQ(count(lengths, "<path class=\"series\" data-metric=\"" + metric + "\""), 1u) << metric;
+    EXPECT_EQ(count(html, "<path class=\"series\" data-metric=\"" + metric + "\""), 1u) << metric;
+    EXPECT_NE(lengths.find("<li class=\"key\" data-metric=\"" + metric + "\""), std::string::npos) << metric;
+    std::regex entry("data-metric=\"" + metric + "\" title=\"[^\"]*\">(<svg[^>]*>.*?</svg>)+" + label + "</li>");
+    EXPECT_TRUE(std::regex_search(lengths, entry)) << metric << " has no legend entry \"" << label << "\"";
+    std::string head = "data-metric=\"" + metric + "\" data-run=\"0\" stroke=\"";
+    size_t at = lengths.find(head);
+    ASSERT_NE(at, std::string::npos) << metric;
+    colors.insert(lengths.substr(at + head.size(), 7));
+  }
+  EXPECT_EQ(colors, (std::set<std::string>{"#4e79a7", "#59a14f", "#e15759"}));  // all, correct green, incorrect red
+  std::string reflection = figure_of(html, "chart-eval-reflection-rate");
+  EXPECT_FALSE(series_path(reflection, "eval/reflection/rate").empty());
+  EXPECT_EQ(count(reflection, "<path class=\"series\" data-metric=\"eval/reflection/precision\""), 1u);
+  EXPECT_NE(reflection.find("precision: P(correct | reflects) <small>(no values)</small></li>"), std::string::npos);
+  EXPECT_EQ(reflection.find("eval/reflection/recall"), std::string::npos);  // below, with the rest
+  EXPECT_EQ(count(html, "<path class=\"series\" data-metric=\"eval/reflection/recall\""), 1u);
+
+  // No evaluation metrics: no headline section.
+  fs::create_directories(dir_ / "no_eval");
+  write(dir_ / "no_eval" / "metrics.jsonl", "{\"step\":1,\"reward\":0.5}\n{\"step\":2,\"reward\":0.6}\n");
+  EXPECT_EQ(render_report({read_run_dir(dir_ / "no_eval")}).find("Held-out"), std::string::npos);
+}
+
+TEST_F(ReportTest, HeldOutHeadlineLeavesGapsWhereNothingIsCorrect) {
+  std::string html = render_report({read_run_dir(write_eval_run("run"))});
+  // mean_length_correct is null at steps 0 and 10: markers at 5, 15 and 20
+  // only, and the line breaks at 10 instead of dropping to zero.
+  EXPECT_EQ(count(html, "<circle class=\"point\" data-metric=\"eval/completions/mean_length_correct\""), 3u);
+  EXPECT_EQ(count(series_path(html, "eval/completions/mean_length_correct"), "M"), 2u);
+  EXPECT_EQ(count(series_path(html, "eval/completions/mean_length_correct"), "L"), 1u);
+  EXPECT_NE(html.find("mean_length_correct at step 15: 45</title>"), std::string::npos);
+  EXPECT_EQ(html.find("mean_length_correct at step 10"), std::string::npos);
+  EXPECT_EQ(count(series_path(html, "eval/completions/mean_length_incorrect"), "M"), 1u);
+  // precision is null throughout: an empty path, no markers, said in the legend.
+  EXPECT_EQ(series_path(html, "eval/reflection/precision"), "");
+  EXPECT_EQ(count(html, "<circle class=\"point\" data-metric=\"eval/reflection/precision\""), 0u);
+  EXPECT_EQ(html.find("nan\""), std::string::npos) << "a NaN reached an SVG coordinate";
+  // The all-zero reflection rate is drawn on [0, 1], not on a range of 1e-13.
+  std::string reflection = figure_of(html, "chart-eval-reflection-rate");
+  EXPECT_NE(reflection.find(">1.0</text>"), std::string::npos);
+  EXPECT_EQ(reflection.find("e-1"), std::string::npos);
+}
+
+TEST_F(ReportTest, HeldOutHeadlineDrawsTheComparedRunDashedBeside) {
+  RunData main = read_run_dir(write_eval_run("real"));
+  RunData control = read_run_dir(write_eval_run("shuffled", 5), "negative control");
+  std::string html = render_report({main, control});
+  std::string lengths = figure_of(html, "chart-eval-completions-mean-length");
+  for (std::string metric : {"eval/completions/mean_length", "eval/completions/mean_length_correct",
+                             "eval/completions/mean_length_incorrect"}) {
+    // Both runs on the same chart: the same colour per metric, the control dashed.
+    std::string real = series_path(lengths, metric, 0), shuffled = series_path(lengths, metric, 1);
+    EXPECT_FALSE(real.empty()) << metric;
+    EXPECT_FALSE(shuffled.empty()) << metric;
+    EXPECT_NE(real, shuffled) << metric;
+    std::regex solid("data-metric=\"" + metric + "\" data-run=\"0\" stroke=\"(#[0-9a-f]{6})\" d=");
+    std::regex dashed("data-metric=\"" + metric + "\" data-run=\"1\" stroke=\"(#[0-9a-f]{6})\" stroke-dasharray=");
+    std::smatch a, b;
+    ASSERT_TRUE(std::regex_search(lengths, a, solid)) << metric;
+    ASSERT_TRUE(std::regex_search(lengths, b, dashed)) << metric;
+    EXPECT_EQ(a[1], b[1]) << metric;
+    // The control's markers are hollow.
+    EXPECT_NE(lengths.find("data-metric=\"" + metric + "\" data-run=\"1\" fill=\"#fff\""), std::string::npos) << metric;
+  }
+  // The legend keys the runs' line styles by name.
+  EXPECT_NE(lengths.find("<span class=\"run-key\" data-run=\"1\">"), std::string::npos);
+  EXPECT_NE(lengths.find("</svg>negative control</span>"), std::string::npos);
+  EXPECT_NE(lengths.find("</svg>real</span>"), std::string::npos);
+  // One metric, two runs: coloured by run, each legend entry names its run.
+  std::string accuracy = figure_of(html, "chart-eval-accuracy");
+  EXPECT_FALSE(series_path(accuracy, "eval/accuracy", 1).empty());
+  EXPECT_NE(accuracy.find("data-run=\"1\" title=\"eval/accuracy · negative control\">"), std::string::npos);
+  std::string reflection = figure_of(html, "chart-eval-reflection-rate");
+  EXPECT_FALSE(series_path(reflection, "eval/reflection/rate", 1).empty());
+  EXPECT_NE(reflection.find("(no values: real, negative control)"), std::string::npos);
+  // The headline's note names the compared run.
+  size_t note = html.find("<p class=\"note\">", html.find("<section id=\"held-out\""));
+  EXPECT_LT(html.find("<b>negative control</b>", note), html.find("</p>", note));
 }
 
 TEST_F(ReportTest, SummaryShowsLastValuesAndEvalAccuracyFirstToLast) {

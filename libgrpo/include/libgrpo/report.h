@@ -66,12 +66,16 @@ std::vector<ReportSample> read_samples_jsonl(const std::filesystem::path& path);
 // beside it on every chart, dashed). runs must not be empty.
 //
 // Every metric present in any run gets a curve exactly once (except "time",
-// the wall clock): headline charts first (reward with a ±reward_std band,
-// accuracy with eval/accuracy, completion lengths, reflection, kl, entropy,
-// clip ratios, grad_norm, learning_rate, frac_reward_zero_std, clipped
-// completions, step times, throughput, pass@k / maj@k), then the rest grouped
-// by their name's prefix. Each curve is an SVG <path class="series"
-// data-metric="NAME" data-run="K">; all run text is HTML-escaped.
+// the wall clock). First the held-out headline, above the summary table:
+// eval/accuracy; eval/completions/mean_length with mean_length_correct and
+// mean_length_incorrect on one chart; eval/reflection/rate with precision.
+// Then training charts (reward with a ±reward_std band, accuracy, completion
+// lengths, reflection, kl, entropy, clip ratios, grad_norm, learning_rate,
+// frac_reward_zero_std, clipped completions, step times, throughput,
+// pass@k / maj@k), then the rest grouped by their name's prefix. Every chart
+// spans the same steps. Each curve is an SVG <path class="series"
+// data-metric="NAME" data-run="K"> (NaN values are gaps), with a legend entry
+// <li class="key" data-metric="NAME">; all run text is HTML-escaped.
 std::string render_report(const std::vector<RunData>& runs, const ReportOptions& options = {});
 
 // Renders the report and writes it to out atomically: to a temporary file
