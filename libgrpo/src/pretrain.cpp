@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "libgrpo/bpe_trainer.h"
 #include "libgrpo/checkpoint.h"
 #include "libgrpo/error.h"
 #include "libgrpo/metrics_log.h"
@@ -225,8 +226,14 @@ std::string corpus_characters(const std::vector<CorpusDocument>& corpus) {
 }
 
 void train_tokenizer(const PretrainRecipe& r, const std::vector<CorpusDocument>& corpus, const fs::path& dir) {
-  GRPO_CHECK(r.tokenizer.type == "characters", "tokenizer.type '", r.tokenizer.type, "' is not available");
-  write_character_tokenizer(corpus_characters(corpus), dir);
+  if (r.tokenizer.type == "characters") return write_character_tokenizer(corpus_characters(corpus), dir);
+  std::vector<std::string> texts;
+  texts.reserve(corpus.size());
+  for (const CorpusDocument& d : corpus) texts.push_back(d.prompt + d.completion);
+  BpeTrainerOptions options;
+  options.vocab_size = r.tokenizer.vocab_size;
+  options.special_tokens = {"<|endoftext|>"};
+  write_bpe_tokenizer(texts, options, dir);
 }
 
 }  // namespace
