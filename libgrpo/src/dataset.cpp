@@ -43,6 +43,7 @@ void describe(config::Visitor& v, ArithmeticTaskOptions& o) {
   v.field("max_digits", o.max_digits, Range<int64_t>::closed(1, 9));
   v.field("min_operands", o.min_operands, Range<int64_t>::closed(2, 64));
   v.field("max_operands", o.max_operands, Range<int64_t>::closed(2, 64));
+  v.field("distinct_operands", o.distinct_operands);
   v.field("operators", o.operators);
 }
 

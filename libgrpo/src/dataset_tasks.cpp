@@ -106,8 +106,19 @@ Example make_arithmetic(const ArithmeticTaskOptions& o, SplitMix64& rng) {
   const std::string& op = o.operators[static_cast<size_t>(rng.uniform(0, static_cast<int64_t>(o.operators.size()) - 1))];
   const int64_t da = rng.uniform(o.min_digits, o.max_digits);
   const int64_t db = rng.uniform(o.min_digits, o.max_digits);
-  const int64_t a = random_operand(da, rng);
-  const int64_t b = random_operand(db, rng);
+  std::set<int64_t> used;
+  // A fresh operand of d digits (one not used yet when distinct_operands is set).
+  auto draw_operand = [&](int64_t d) {
+    int64_t x = random_operand(d, rng);
+    for (int64_t attempt = 0; o.distinct_operands && used.contains(x); ++attempt) {
+      GRPO_CHECK(attempt < kMaxAttempts, "task.arithmetic: no distinct operand of ", d, " digits left");
+      x = random_operand(d, rng);
+    }
+    used.insert(x);
+    return x;
+  };
+  const int64_t a = draw_operand(da);
+  const int64_t b = draw_operand(db);
   int64_t result = op == "+" ? a + b : op == "-" ? a - b : a * b;
   std::string expression = std::to_string(a) + " " + op + " " + std::to_string(b);
   int64_t total_digits = da + db;
@@ -118,7 +129,7 @@ Example make_arithmetic(const ArithmeticTaskOptions& o, SplitMix64& rng) {
     const std::string& next_op =
         o.operators[static_cast<size_t>(rng.uniform(0, static_cast<int64_t>(o.operators.size()) - 1))];
     const int64_t d = rng.uniform(o.min_digits, o.max_digits);
-    const int64_t x = random_operand(d, rng);
+    const int64_t x = draw_operand(d);
     result = next_op == "+" ? result + x : result - x;
     expression += " " + next_op + " " + std::to_string(x);
     total_digits += d;
@@ -166,6 +177,9 @@ void check_options(const TaskOptions& o) {
   GRPO_CHECK(ar.max_operands <= 2 || std::find(ar.operators.begin(), ar.operators.end(), "*") == ar.operators.end(),
              "task.arithmetic: more than 2 operands (max_operands = ", ar.max_operands,
              ") allows only + and -; remove '*' from operators");
+  const int64_t values = pow10(ar.max_digits) - (ar.min_digits == 1 ? 0 : pow10(ar.min_digits - 1));
+  GRPO_CHECK(!ar.distinct_operands || ar.max_operands <= values, "task.arithmetic: ", ar.max_operands,
+             " distinct operands of ", ar.min_digits, " to ", ar.max_digits, " digits do not exist");
 }
 
 Example draw(const TaskOptions& o, Split split, int64_t index, int64_t attempt) {

@@ -204,9 +204,11 @@ void train(const Recipe& recipe, const TrainRunOptions& options) {
     if (options.on_step) options.on_step(step, m);
   };
   auto eval_rows = [&](int64_t step, const RecipeEval& e, std::vector<json>& rows) {
+    // log_samples eval rows, beside the step's train rows: the first sample of each
+    // of the first prompts, the same prompts at every evaluation.
     const int64_t k = recipe.eval.samples_per_prompt;
-    for (size_t i = 0; i < e.completions.size() && static_cast<int64_t>(rows.size()) < recipe.run.log_samples;
-         i += static_cast<size_t>(k))
+    int64_t logged = 0;
+    for (size_t i = 0; i < e.completions.size() && logged++ < recipe.run.log_samples; i += static_cast<size_t>(k))
       rows.push_back(sample_row(step, "eval", e.prompts[i], e.completions[i], e.answers[i], e.rewards[i], e.correct[i]));
   };
 

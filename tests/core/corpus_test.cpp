@@ -67,6 +67,19 @@ TEST(Chains, ManyOperandsReadLeftToRight) {
   EXPECT_EQ(counts, (std::set<size_t>{3, 4, 5, 6}));
 }
 
+TEST(Chains, DistinctOperandsNeverRepeat) {
+  grpo::TaskOptions o = chains();
+  o.arithmetic.max_digits = 1;
+  o.arithmetic.min_operands = o.arithmetic.max_operands = 8;
+  o.arithmetic.distinct_operands = true;
+  for (const grpo::Example& e : grpo::generate_task(o, grpo::Split::train)) {
+    const auto operands = grpo::parse_chain(e.fields.at("expression")).operands;
+    EXPECT_EQ(std::set<int64_t>(operands.begin(), operands.end()).size(), 8u) << e.prompt;
+  }
+  o.arithmetic.min_operands = o.arithmetic.max_operands = 11;  // only 10 one-digit numbers
+  EXPECT_THROW(grpo::generate_task(o, grpo::Split::train), grpo::Error);
+}
+
 TEST(Chains, TwoOperandProblemsDoNotDependOnTheNewOptions) {
   grpo::TaskOptions two = chains();
   two.arithmetic.min_operands = two.arithmetic.max_operands = 2;

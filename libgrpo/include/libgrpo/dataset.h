@@ -96,6 +96,9 @@ struct ArithmeticTaskOptions {
   int64_t max_digits = 4;
   int64_t min_operands = 2;  // operands per problem; more than 2 allows only + and -
   int64_t max_operands = 2;
+  // No operand repeats within a problem: a step-by-step solution can then find "the
+  // operand after the one just used" in the question without ambiguity.
+  bool distinct_operands = false;
   std::vector<std::string> operators = {"+", "-", "*"};
 };
 
