@@ -68,6 +68,7 @@ void describe(config::Visitor& v, StyleMix& o) {
   v.field("steps", o.steps, Range<double>::at_least(0));
   v.field("reflect", o.reflect, Range<double>::at_least(0));
   v.field("guess_share", o.guess_share, Range<double>::closed(0, 1));
+  v.field("direct_accuracy", o.direct_accuracy, Range<double>::closed(0, 1));
 }
 
 void describe(config::Visitor& v, CorpusOptions& o) {
@@ -122,14 +123,22 @@ std::string write_solution(const std::string& expression, SolutionStyle style, S
   const std::string closing = replace_all(o.closing, "{answer}", std::to_string(answer));
   int64_t result = 0;
   const std::string steps = write_steps(chain, -1, 0, result);
-  if (style == SolutionStyle::direct) return " " + conclude(o, answer) + closing;
+  SplitMix64 rng{seed, 0x51e9};
+  // A wrong answer near the right one, on the same side of zero.
+  auto near_miss = [&] {
+    const int64_t offset = slip_offset(rng);
+    return (answer >= 0) == (answer + offset >= 0) ? answer + offset : answer - offset;
+  };
+  if (style == SolutionStyle::direct) {
+    if (slip != SlipKind::guess) return " " + conclude(o, answer) + closing;
+    const int64_t guess = near_miss();
+    return " " + conclude(o, guess) + replace_all(o.closing, "{answer}", std::to_string(guess));
+  }
   if (style == SolutionStyle::steps) return steps + " " + conclude(o, answer) + closing;
 
-  SplitMix64 rng{seed, 0x51e9};
   std::string first;
   if (slip == SlipKind::guess || chain.operators.empty()) {
-    const int64_t offset = slip_offset(rng);
-    first = " " + conclude(o, (answer >= 0) == (answer + offset >= 0) ? answer + offset : answer - offset);
+    first = " " + conclude(o, near_miss());
   } else {
     const auto at = rng.uniform(0, static_cast<int64_t>(chain.operators.size()) - 1);
     int64_t wrong = 0;
@@ -164,7 +173,10 @@ std::vector<CorpusDocument> generate_corpus(const CorpusOptions& o) {
     const SolutionStyle style = u < mix.direct              ? SolutionStyle::direct
                                 : u < mix.direct + mix.steps ? SolutionStyle::steps
                                                              : SolutionStyle::reflect;
-    const SlipKind slip = rng.unit() < mix.guess_share ? SlipKind::guess : SlipKind::step;
+    const double v = rng.unit();
+    const SlipKind slip = style == SolutionStyle::direct ? (v < mix.direct_accuracy ? SlipKind::step : SlipKind::guess)
+                          : v < mix.guess_share         ? SlipKind::guess
+                                                        : SlipKind::step;
     auto field = e.fields.find("expression");
     GRPO_CHECK(field != e.fields.end(), "example '", e.id, "' has no 'expression' field");
     corpus.push_back({render_prompt(o.prompt, e, nullptr), write_solution(field->second, style, slip, rng.next(), o.solution),

@@ -133,12 +133,19 @@ TEST(Solutions, SlipsAreWrongOnceAndTheRedoIsRight) {
       for (auto kind : {grpo::SlipKind::step, grpo::SlipKind::guess}) {
         for (auto style : {SolutionStyle::direct, SolutionStyle::steps, SolutionStyle::reflect}) {
           const std::string text = grpo::write_solution(expression, style, kind, seed);
-          ASSERT_EQ(extracted_answer(text), e.answer) << text;
           const std::vector<bool> truths = step_truths(text);
           if (style == SolutionStyle::direct) {
             EXPECT_TRUE(truths.empty()) << text;
+            // A direct guess is wrong, consistently in the text and the answer tag.
+            if (kind == grpo::SlipKind::guess) {
+              EXPECT_NE(extracted_answer(text), e.answer) << text;
+              EXPECT_TRUE(text.starts_with(" The answer is " + extracted_answer(text) + ".")) << text;
+            } else {
+              EXPECT_EQ(extracted_answer(text), e.answer) << text;
+            }
             continue;
           }
+          ASSERT_EQ(extracted_answer(text), e.answer) << text;
           if (style == SolutionStyle::steps) {
             EXPECT_EQ(truths, std::vector<bool>(steps, true)) << text;
             continue;
@@ -172,16 +179,21 @@ TEST(Corpus, FollowsTheStyleMixAndIsReproducible) {
   o.prompt.style = "plain";
   o.prompt.template_text = "User: {prompt} Assistant: <think>";
   o.documents = 3000;
-  o.styles = {.direct = 0.5, .steps = 0.3, .reflect = 0.2, .guess_share = 0.5};
+  o.styles = {.direct = 0.5, .steps = 0.3, .reflect = 0.2, .guess_share = 0.5, .direct_accuracy = 0.6};
   const auto corpus = grpo::generate_corpus(o);
   ASSERT_EQ(corpus.size(), 3000u);
   std::map<SolutionStyle, int> count;
-  int reflective = 0;
+  int reflective = 0, right_direct = 0;
   for (const auto& d : corpus) {
     ++count[d.style];
     EXPECT_TRUE(d.prompt.starts_with("User: What is ") && d.prompt.ends_with("? Assistant: <think>")) << d.prompt;
     reflective += d.completion.find("Wait") != std::string::npos;
+    if (d.style == SolutionStyle::direct) {
+      const std::string expression = d.prompt.substr(14, d.prompt.find('?') - 14);
+      right_direct += extracted_answer(d.completion) == std::to_string(value_of(expression));
+    }
   }
+  EXPECT_NEAR(right_direct / static_cast<double>(count[SolutionStyle::direct]), 0.6, 0.05);
   EXPECT_NEAR(count[SolutionStyle::direct] / 3000.0, 0.5, 0.04);
   EXPECT_NEAR(count[SolutionStyle::steps] / 3000.0, 0.3, 0.04);
   EXPECT_NEAR(count[SolutionStyle::reflect] / 3000.0, 0.2, 0.04);

@@ -61,6 +61,40 @@ TEST(Trainer, StepsRaiseTheRewardedTokensShare) {
   std::printf("rewarded-token share: step 1 %.3f, last 5 steps %.3f\n", first, last);
 }
 
+// The negative control: the same steps with each group's rewards permuted learn
+// nothing, while the true rewards are still what the metrics report.
+TEST(Trainer, ShuffledRewardsLearnNothing) {
+  TrainerOptions o = options();
+  o.shuffle_rewards = true;
+  Trainer trainer(tiny_policy(), {{std::make_shared<TokenShare>(), 1.0}}, o);
+  double first = 0, last = 0;
+  for (int s = 0; s < 40; ++s) {
+    StepStats stats = trainer.step(prompts(4));
+    if (s < 5) first += stats.metrics.at("reward") / 5;
+    if (s >= 35) last += stats.metrics.at("reward") / 5;
+    // The rewards behind the advantages are a permutation of the true ones.
+    EXPECT_NEAR(stats.rewards.mean().item<double>(), stats.metrics.at("reward"), 1e-5);
+  }
+  EXPECT_LT(last, first + 0.1) << "first " << first << " last " << last;
+  std::printf("rewarded-token share with shuffled rewards: first 5 steps %.3f, last 5 steps %.3f\n", first, last);
+}
+
+TEST(Trainer, ShuffledRewardsArePermutedWithinEachGroup) {
+  TrainerOptions o = options();
+  Trainer plain(tiny_policy(), {{std::make_shared<TokenShare>(), 1.0}}, o);
+  o.shuffle_rewards = true;
+  Trainer shuffled(tiny_policy(), {{std::make_shared<TokenShare>(), 1.0}}, o);
+  StepStats a = plain.step(prompts(4));
+  StepStats b = shuffled.step(prompts(4));
+  // Same policy and seed: the same completions and true rewards...
+  EXPECT_EQ(a.completions, b.completions);
+  EXPECT_DOUBLE_EQ(a.metrics.at("reward"), b.metrics.at("reward"));
+  // ...but the rewards behind the advantages moved within (never across) groups.
+  torch::Tensor ra = a.rewards.reshape({4, 8}), rb = b.rewards.reshape({4, 8});
+  EXPECT_TRUE(torch::allclose(std::get<0>(ra.sort(1)), std::get<0>(rb.sort(1))));
+  EXPECT_FALSE(torch::equal(ra, rb));
+}
+
 TEST(Trainer, MicroBatchesGiveTheSameUpdate) {
   auto run = [](int64_t micro) {
     TrainerOptions o = options();

@@ -43,4 +43,15 @@ TEST(FormatReward, ScoresOneOrZero) {
   EXPECT_EQ(reward.score({.completion = "the answer is 1"}), 0.0);
 }
 
+// A prompt that ends with "<think>" opened the reasoning: the prefix counts as the
+// completion's start, and a completion that opens it again has two <think> tags.
+TEST(FormatReward, APrefixTheTemplateAlreadyWrote) {
+  grpo::rewards::FormatReward reward({.prefix = "<think>"});
+  EXPECT_EQ(reward.score({.completion = " 2+3=5. </think> <answer>5</answer>"}), 1.0);
+  EXPECT_EQ(reward.score({.completion = "<think> 2+3=5. </think> <answer>5</answer>"}), 0.0);
+  EXPECT_EQ(reward.score({.completion = " 2+3=5. <answer>5</answer>"}), 0.0);
+  grpo::rewards::FormatReward plain;
+  EXPECT_EQ(plain.score({.completion = " 2+3=5. </think> <answer>5</answer>"}), 0.0);
+}
+
 }  // namespace

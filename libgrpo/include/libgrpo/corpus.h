@@ -30,7 +30,8 @@ namespace grpo {
 
 enum class SolutionStyle { direct, steps, reflect };
 
-// How a reflect solution goes wrong before it recalculates.
+// How a reflect solution goes wrong before it recalculates. A direct solution with
+// SlipKind::guess is a wrong answer given without working, left uncorrected.
 enum class SlipKind {
   step,   // one step's sum is off; the later steps carry the wrong value on
   guess,  // a wrong direct answer first
@@ -66,6 +67,10 @@ struct StyleMix {
   double steps = 0.2;
   double reflect = 0.2;
   double guess_share = 0.5;  // of reflect solutions, those that start from a wrong guess
+  // Of direct answers, the share that is right; the rest are off by a slip. Answers
+  // given without working are often wrong, for people and base models alike; 1
+  // makes every direct answer right.
+  double direct_accuracy = 1.0;
 };
 void describe(config::Visitor& v, StyleMix& o);
 
