@@ -255,8 +255,6 @@ void pretrain(const PretrainRecipe& r, const PretrainCallbacks& callbacks) {
   std::vector<CorpusDocument> held_out;
   {
     // Held-out documents: the task's test split, which the RL recipe evaluates on.
-    CorpusOptions test = r.corpus;
-    test.documents = r.training.eval_documents;
     TaskOptions task = r.corpus.task;
     task.train_size = 0;
     std::vector<Example> problems = generate_task(task, Split::test);
