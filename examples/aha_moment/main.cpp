@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
       std::cerr << message << "\n";
     };
     const auto start = std::chrono::steady_clock::now();
-    if (!grpo::latest_checkpoint(out) || grpo::latest_checkpoint(out)->step < recipe.run.steps)
-      grpo::train(recipe, options);
+    const auto done = grpo::latest_checkpoint(out);
+    if (!done || done->step < recipe.run.steps) grpo::train(recipe, options);
     if (progress) progress->finish();
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
 

@@ -56,11 +56,7 @@ void validate(const PretrainRecipe& r) {
   GRPO_CHECK(!r.run.output_dir.empty(), "run.output_dir is empty");
   GRPO_CHECK(r.corpus.task.name == "arithmetic", "corpus.task.name is '", r.corpus.task.name,
              "'; worked solutions exist for the arithmetic task only");
-  const ModelInitOptions& m = r.model;
-  GRPO_CHECK(m.num_attention_heads % m.num_key_value_heads == 0, "model: num_attention_heads (",
-             m.num_attention_heads, ") must be a multiple of num_key_value_heads (", m.num_key_value_heads, ")");
-  GRPO_CHECK(m.hidden_size % (2 * m.num_attention_heads) == 0, "model: hidden_size (", m.hidden_size,
-             ") must be a multiple of 2 x num_attention_heads (", m.num_attention_heads, ")");
+  validate(r.model, "model");
   GRPO_CHECK(r.tokenizer.type != "bpe" || r.tokenizer.vocab_size > 257, "tokenizer.vocab_size = ",
              r.tokenizer.vocab_size, " leaves no room for merges beside the 256 bytes and the end-of-text token");
 }

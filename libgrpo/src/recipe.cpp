@@ -94,13 +94,7 @@ void check_model(const ModelOptions& m) {
   if (!m.tokenizer.empty()) GRPO_CHECK(fs::exists(m.tokenizer), "model.tokenizer '", m.tokenizer, "' does not exist");
   GRPO_CHECK(m.device == "cpu" || m.device == "cuda" || m.device.starts_with("cuda:"), "model.device '", m.device,
              "' is not cpu, cuda or cuda:<n>");
-  if (m.path.empty()) {
-    GRPO_CHECK(m.init.num_attention_heads % m.init.num_key_value_heads == 0, "model.init: num_attention_heads (",
-               m.init.num_attention_heads, ") must be a multiple of num_key_value_heads (", m.init.num_key_value_heads,
-               ")");
-    GRPO_CHECK(m.init.hidden_size % (2 * m.init.num_attention_heads) == 0, "model.init: hidden_size (",
-               m.init.hidden_size, ") must be a multiple of 2 x num_attention_heads (", m.init.num_attention_heads, ")");
-  }
+  if (m.path.empty()) validate(m.init, "model.init");
 }
 
 void check_data(const DataSection& d) {
@@ -112,6 +106,13 @@ void check_data(const DataSection& d) {
 }
 
 }  // namespace
+
+void validate(const ModelInitOptions& m, const std::string& key) {
+  GRPO_CHECK(m.num_attention_heads % m.num_key_value_heads == 0, key, ": num_attention_heads (",
+             m.num_attention_heads, ") must be a multiple of num_key_value_heads (", m.num_key_value_heads, ")");
+  GRPO_CHECK(m.hidden_size % (2 * m.num_attention_heads) == 0, key, ": hidden_size (", m.hidden_size,
+             ") must be a multiple of 2 x num_attention_heads (", m.num_attention_heads, ")");
+}
 
 void validate(const Recipe& recipe) {
   GRPO_CHECK(!recipe.run.output_dir.empty(), "run.output_dir is empty");

@@ -52,6 +52,9 @@ struct ModelInitOptions {
   std::string extra_characters;  // added to the vocabulary beside the data's characters
 };
 void describe(config::Visitor& v, ModelInitOptions& o);
+// Shape checks of a from-scratch model; `key` names the section in the error
+// ("model.init: hidden_size (60) must be a multiple of ...").
+void validate(const ModelInitOptions& init, const std::string& key);
 
 struct ModelOptions {
   std::string path;       // a Hugging Face checkpoint directory; "" -> init
